@@ -1,0 +1,250 @@
+"""Assembling a client: credentials, signer, endpoint, HTTP session and S3 settings.
+
+Kept apart from ``session`` so that each decision (which credentials, which signature
+version, which URL, which retry policy) is one small, readable function.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from typing import Any, Optional, Tuple
+
+from ibm_botocore import UNSIGNED
+from ibm_botocore.client import ClientCreator
+from ibm_botocore.config import DEFAULT_TIMEOUT, Config
+from ibm_botocore.credentials import Credentials
+from ibm_botocore.endpoint import EndpointCreator
+from ibm_botocore.exceptions import InvalidConfigError, PartialCredentialsError
+from ibm_botocore.retries import create_retry_policy
+from ibm_botocore.s3 import S3Settings
+from ibm_botocore.signers import RequestSigner
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SIGNING_REGION = "us-east-1"
+
+
+def resolve_credentials(
+    session: Any,
+    config: Config,
+    aws_access_key_id: Optional[str],
+    aws_secret_access_key: Optional[str],
+    aws_session_token: Optional[str],
+    ibm_api_key_id: Optional[str],
+    ibm_service_instance_id: Optional[str],
+    ibm_auth_endpoint: Optional[str],
+    auth_function: Any,
+    token_manager: Any,
+    verify: Any,
+) -> Any:
+    """Explicit IBM arguments, then explicit HMAC keys, then the session's chain."""
+    if config.signature_version is UNSIGNED:
+        return None
+    if ibm_api_key_id or auth_function or token_manager:
+        from ibm_botocore.iam import OAuth2Credentials
+
+        return OAuth2Credentials(
+            api_key_id=ibm_api_key_id,
+            service_instance_id=ibm_service_instance_id,
+            auth_endpoint=ibm_auth_endpoint,
+            auth_function=auth_function,
+            token_manager=token_manager,
+            method="explicit",
+            verify=True if verify is None else verify,
+        )
+    if aws_access_key_id is not None and aws_secret_access_key is not None:
+        return Credentials(aws_access_key_id, aws_secret_access_key, aws_session_token)
+    if aws_access_key_id is not None or aws_secret_access_key is not None:
+        missing = "aws_secret_access_key" if aws_access_key_id is not None else "aws_access_key_id"
+        raise PartialCredentialsError(provider="explicit", cred_var=missing)
+    return session.get_credentials()
+
+
+def _is_oauth(credentials: Any) -> bool:
+    return credentials is not None and getattr(credentials, "is_oauth", False)
+
+
+def resolve_signature_version(config: Config, credentials: Any, service_model: Any) -> Any:
+    """Config wins; an API key alone selects ``oauth``; else the model's ``s3v4``."""
+    version = config.signature_version
+    if version is UNSIGNED:
+        return UNSIGNED
+    if version is None:
+        if _is_oauth(credentials):
+            return "oauth"
+        return service_model.signature_version or "s3v4"
+    if version == "oauth" and credentials is not None and not _is_oauth(credentials):
+        raise InvalidConfigError(
+            error_msg="signature_version='oauth' needs IBM API key credentials (ibm_api_key_id), but the client has HMAC keys; "
+            "drop signature_version='oauth' to sign with the HMAC keys (SigV4)."
+        )
+    if version in ("s3v4", "v4", "s3") and _is_oauth(credentials):
+        raise InvalidConfigError(
+            error_msg="signature_version=%r needs HMAC keys (aws_access_key_id / aws_secret_access_key), but the client has an IBM API key; "
+            "use signature_version='oauth' or give HMAC keys." % version
+        )
+    return version
+
+
+def resolve_endpoint(session: Any, config: Config, region_name: Optional[str], endpoint_url: Optional[str], use_ssl: bool) -> Tuple[str, bool]:
+    """(URL, is_custom). Explicit URL, then AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / profile, then AWS default."""
+    if endpoint_url is not None:
+        return endpoint_url, True
+    ignore = config.ignore_configured_endpoint_urls
+    if ignore is None:
+        ignore = session.get_config_variable("ignore_configured_endpoint_urls")
+    if not ignore:
+        for name in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+            value = os.environ.get(name)
+            if value:
+                return value, True
+        try:
+            scoped = session.get_scoped_config()
+        except Exception:
+            scoped = {}
+        services = scoped.get("services")
+        if services:
+            section = session.full_config.get("services", {}).get(services, {}).get("s3")
+            if isinstance(section, dict) and section.get("endpoint_url"):
+                return section["endpoint_url"], True
+        if scoped.get("endpoint_url"):
+            return scoped["endpoint_url"], True
+    scheme = "https" if use_ssl else "http"
+    if region_name in (None, "us-east-1", "aws-global"):
+        return "%s://s3.amazonaws.com" % scheme, False
+    return "%s://s3.%s.amazonaws.com" % (scheme, region_name), False
+
+
+def resolve_verify(session: Any, verify: Any) -> Any:
+    if verify is not None:
+        return verify
+    bundle = session.get_config_variable("ca_bundle")
+    if bundle:
+        return bundle
+    return os.environ.get("REQUESTS_CA_BUNDLE") or True
+
+
+def _socket_options(tcp_keepalive: bool) -> Optional[list]:
+    if not tcp_keepalive:
+        return None
+    return [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1), (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+
+
+def build_client(
+    session: Any,
+    service_name: str,
+    region_name: Optional[str] = None,
+    api_version: Optional[str] = None,
+    use_ssl: bool = True,
+    verify: Any = None,
+    endpoint_url: Optional[str] = None,
+    aws_access_key_id: Optional[str] = None,
+    aws_secret_access_key: Optional[str] = None,
+    aws_session_token: Optional[str] = None,
+    config: Optional[Config] = None,
+    ibm_api_key_id: Optional[str] = None,
+    ibm_service_instance_id: Optional[str] = None,
+    ibm_auth_endpoint: Optional[str] = None,
+    auth_function: Any = None,
+    token_manager: Any = None,
+) -> Any:
+    default_config = session.get_default_client_config()
+    if config is not None and default_config is not None:
+        config = default_config.merge(config)
+    elif config is None:
+        config = default_config or Config()
+    service_model = session.get_service_model(service_name, api_version)
+
+    region = region_name or config.region_name or session.get_config_variable("region")
+    verify_value = resolve_verify(session, verify)
+    credentials = resolve_credentials(
+        session, config, aws_access_key_id, aws_secret_access_key, aws_session_token,
+        ibm_api_key_id, ibm_service_instance_id, ibm_auth_endpoint, auth_function, token_manager, verify,
+    )
+    instance_id = ibm_service_instance_id
+    if instance_id is None and _is_oauth(credentials):
+        instance_id = getattr(credentials, "service_instance_id", None)
+    if _is_oauth(credentials):
+        manager = getattr(credentials, "token_manager", None)
+        if manager is not None and hasattr(manager, "set_from_config"):
+            manager.set_from_config(config)
+            if verify is not None and hasattr(manager, "set_verify"):
+                manager.set_verify(verify_value)
+    signature_version = resolve_signature_version(config, credentials, service_model)
+
+    url, custom = resolve_endpoint(session, config, region, endpoint_url, use_ssl)
+    events = session._events.__copy__()
+
+    s3_config = dict(session.get_config_variable("s3") or {})
+    s3_config.update(config.s3 or {})
+    checksum_calc = config.request_checksum_calculation or session.get_config_variable("request_checksum_calculation")
+    checksum_valid = config.response_checksum_validation or session.get_config_variable("response_checksum_validation")
+    settings = S3Settings(
+        url,
+        s3_config.get("addressing_style"),
+        custom,
+        request_checksum_calculation=checksum_calc,
+        response_checksum_validation=checksum_valid,
+        service_instance_id=instance_id,
+        signature_version=signature_version,
+    )
+    # The effective config seen by users and handlers (client.meta.config).
+    effective = config.merge(
+        Config(
+            region_name=region or DEFAULT_SIGNING_REGION,
+            signature_version=signature_version,
+            s3=s3_config or None,
+            request_checksum_calculation=checksum_calc,
+            response_checksum_validation=checksum_valid,
+        )
+    )
+    if config.parameter_validation is True and "parameter_validation" not in config._user_provided_options:
+        effective.parameter_validation = session.get_config_variable("parameter_validation")
+
+    retry_mode = (config.retries or {}).get("mode") or session.get_config_variable("retry_mode")
+    policy = create_retry_policy(config.retries, retry_mode, session.get_config_variable("max_attempts"))
+    tcp_keepalive = config.tcp_keepalive if config.tcp_keepalive is not None else session.get_config_variable("tcp_keepalive")
+    endpoint = EndpointCreator(events).create_endpoint(
+        service_model,
+        region,
+        url,
+        verify=verify_value,
+        timeout=(
+            config.connect_timeout if config.connect_timeout is not None else DEFAULT_TIMEOUT,
+            config.read_timeout if config.read_timeout is not None else DEFAULT_TIMEOUT,
+        ),
+        max_pool_connections=config.max_pool_connections,
+        proxies=config.proxies,
+        socket_options=_socket_options(tcp_keepalive),
+        client_cert=config.client_cert,
+        proxies_config=config.proxies_config,
+        retry_policy=policy,
+    )
+    signer = RequestSigner(
+        service_model.service_id,
+        region or DEFAULT_SIGNING_REGION,
+        service_model.signing_name,
+        signature_version,
+        credentials,
+        events,
+    )
+    user_agent = _user_agent(session, config, policy.mode)
+    creator = ClientCreator(session._get_loader(), events)
+    return creator.create_client(
+        service_model, endpoint, signer, effective, settings, region or DEFAULT_SIGNING_REGION, credentials, user_agent
+    )
+
+
+def _user_agent(session: Any, config: Config, retry_mode: str) -> str:
+    if config.user_agent:
+        base = config.user_agent
+    else:
+        base = session.user_agent(retry_mode)
+    appid = config.user_agent_appid or session.get_config_variable("user_agent_appid")
+    if appid:
+        base += " app/%s" % appid
+    if config.user_agent_extra:
+        base += " %s" % config.user_agent_extra
+    return base
+

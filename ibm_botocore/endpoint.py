@@ -1,0 +1,254 @@
+"""Sending one operation: sign, send, parse, and retry.
+
+``Endpoint.make_request(operation_model, request_dict)`` runs the attempt loop:
+
+    build AWSRequest -> request-created event -> sign -> before-send event ->
+    HTTP send -> read/parse -> retry decision (policy + needs-retry event) -> sleep
+
+and returns ``(http_response, parsed)``. ``ResponseMetadata['RetryAttempts']`` says how
+many retries were needed; ``MaxAttemptsReached`` is set when they ran out.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from ibm_botocore import s3
+from ibm_botocore.awsrequest import AWSResponse, create_request_object
+from ibm_botocore.exceptions import ConnectionError as SDKConnectionError
+from ibm_botocore.exceptions import HTTPClientError
+from ibm_botocore.httpsession import DEFAULT_TIMEOUT, MAX_POOL_CONNECTIONS, URLLib3Session
+from ibm_botocore.parsers import create_parser
+from ibm_botocore.response import StreamingBody
+from ibm_botocore.retries import LegacyRetryPolicy, RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+_TRANSPORT_ERRORS = (HTTPClientError, SDKConnectionError)
+
+__all__ = ["Endpoint", "EndpointCreator", "DEFAULT_TIMEOUT", "MAX_POOL_CONNECTIONS", "convert_to_response_dict"]
+
+
+def convert_to_response_dict(http_response: AWSResponse, operation_model: Any) -> Dict[str, Any]:
+    """The dict the parser consumes; streaming success bodies stay unread."""
+    response = {
+        "headers": http_response.headers,
+        "status_code": http_response.status_code,
+        "context": {"operation_name": operation_model.name},
+    }
+    if response["status_code"] >= 300 or not operation_model.has_streaming_output:
+        response["body"] = http_response.content
+    else:
+        length = http_response.headers.get("content-length")
+        response["body"] = StreamingBody(http_response.raw, int(length) if length is not None else None)
+    return response
+
+
+class Endpoint:
+    """One service endpoint: a URL, an HTTP session, a parser and a retry policy."""
+
+    def __init__(
+        self,
+        host: str,
+        endpoint_prefix: str,
+        event_emitter: Any,
+        response_parser_factory: Any = None,
+        http_session: Optional[URLLib3Session] = None,
+        retry_policy: Optional[RetryPolicy] = None,
+    ) -> None:
+        self.host = host
+        self._endpoint_prefix = endpoint_prefix
+        self._event_emitter = event_emitter
+        self.http_session = http_session or URLLib3Session()
+        self.retry_policy = retry_policy or LegacyRetryPolicy(5)
+        self._parser = create_parser("rest-xml") if response_parser_factory is None else response_parser_factory.create_parser("rest-xml")
+        self.request_signer: Optional[Any] = None
+        self.service_id = endpoint_prefix
+        self.validate_response_checksums = True
+        self._sleep: Callable[[float], None] = time.sleep
+
+    def __repr__(self) -> str:
+        return "%s(%s)" % (self._endpoint_prefix, self.host)
+
+    def close(self) -> None:
+        self.http_session.close()
+
+    def make_request(self, operation_model: Any, request_dict: Dict[str, Any]) -> Tuple[AWSResponse, Dict[str, Any]]:
+        logger.debug("Making request for %s with params: %s", operation_model, _redacted(request_dict))
+        return self._send_request(request_dict, operation_model)
+
+    # -- the attempt loop ---------------------------------------------------------------
+    def _send_request(self, request_dict: Dict[str, Any], operation_model: Any) -> Tuple[AWSResponse, Dict[str, Any]]:
+        policy = self.retry_policy
+        emitter = self._event_emitter
+        op_name = operation_model.name
+        event_suffix = "%s.%s" % (self.service_id, op_name)
+        headers = request_dict["headers"]
+        headers["amz-sdk-invocation-id"] = str(uuid.uuid4())
+        attempt_suffix = "; max=%d" % policy.max_attempts if policy.mode != "legacy" else ""
+        body = request_dict["body"]
+        start_position = _stream_position(body)
+        context = request_dict.setdefault("context", {})
+        attempt = 0
+        while True:
+            attempt += 1
+            headers["amz-sdk-request"] = "attempt=%d%s" % (attempt, attempt_suffix)
+            if attempt > 1 and start_position is not None:
+                body.seek(start_position)
+            request = create_request_object(request_dict)
+            context["retries"] = {"attempt": attempt, "invocation-id": headers["amz-sdk-invocation-id"]}
+            emitter.emit("request-created." + event_suffix, request=request, operation_name=op_name)
+            if self.request_signer is not None:
+                self.request_signer.sign(op_name, request)
+            prepared = request.prepare()
+            prepared.stream_output = operation_model.has_streaming_output
+            http_response: Optional[AWSResponse] = None
+            parsed: Optional[Dict[str, Any]] = None
+            exception: Optional[BaseException] = None
+            try:
+                http_response, parsed = self._attempt(prepared, operation_model, event_suffix, context)
+            except _TRANSPORT_ERRORS as exc:
+                exception = exc
+            status = http_response.status_code if http_response is not None else None
+            delay = policy.delay_for(attempt, status, parsed if status is not None and status >= 300 else None, exception)
+            if emitter.has_handlers("needs-retry." + event_suffix):
+                _, handler_delay = emitter.emit_until_response(
+                    "needs-retry." + event_suffix,
+                    response=(http_response, parsed) if http_response is not None else None,
+                    endpoint=self,
+                    operation=operation_model,
+                    attempts=attempt,
+                    caught_exception=exception,
+                    request_dict=request_dict,
+                )
+                if handler_delay is not None:
+                    delay = handler_delay
+            if delay is None:
+                if exception is not None:
+                    raise exception
+                metadata = parsed.setdefault("ResponseMetadata", {})
+                metadata["RetryAttempts"] = attempt - 1
+                if status >= 300:
+                    if attempt >= policy.max_attempts and policy.is_retryable(status, parsed, None):
+                        metadata["MaxAttemptsReached"] = True
+                else:
+                    policy.on_success()
+                return http_response, parsed
+            if http_response is not None and http_response.raw is not None and prepared.stream_output:
+                _discard(http_response)
+            logger.debug("Retry needed for %s (attempt %d), sleeping %.3f s", op_name, attempt, delay)
+            self._sleep(delay)
+
+    def _attempt(self, prepared: Any, operation_model: Any, event_suffix: str, context: Dict[str, Any]) -> Tuple[AWSResponse, Dict[str, Any]]:
+        emitter = self._event_emitter
+        _, short_circuit = emitter.emit_until_response("before-send." + event_suffix, request=prepared)
+        if short_circuit is not None:
+            http_response = short_circuit
+        else:
+            http_response = self.http_session.send(prepared)
+        response_dict = convert_to_response_dict(http_response, operation_model)
+        status = http_response.status_code
+        if s3.is_200_error(operation_model.name, status, response_dict.get("body")):
+            # Treat like a server error: parse the <Error> and let the policy retry.
+            response_dict["status_code"] = 500
+            parsed = self._parser.parse(response_dict, operation_model.output_shape)
+            parsed["ResponseMetadata"]["HTTPStatusCode"] = 200
+            if "Code" not in parsed.get("Error", {}) or parsed["Error"]["Code"] in ("500",):
+                parsed["Error"] = {"Code": "InternalError", "Message": "The server returned an error inside a 200 response; the operation did not complete."}
+            http_response.status_code = 500
+            return http_response, parsed
+        emitter.emit(
+            "before-parse." + event_suffix,
+            operation_model=operation_model,
+            response_dict=response_dict,
+            customized_response_dict={},
+        )
+        body = response_dict.get("body")
+        if status < 300 and operation_model.has_streaming_output and self.validate_response_checksums:
+            checked = s3.checksum_validating_body(
+                {k.lower(): v for k, v in http_response.headers.items()},
+                http_response.raw,
+                body._content_length,
+            )
+            if checked is not None:
+                response_dict["body"] = checked
+        parsed = self._parser.parse(response_dict, operation_model.output_shape)
+        if status < 300:
+            s3.customize_response(operation_model, parsed, status, body, context)
+        return http_response, parsed
+
+
+def _stream_position(body: Any) -> Optional[int]:
+    if body is None or isinstance(body, (bytes, bytearray, memoryview, str)):
+        return None
+    tell = getattr(body, "tell", None)
+    if tell is None:
+        return None
+    try:
+        return tell()
+    except Exception:
+        return None
+
+
+def _discard(http_response: AWSResponse) -> None:
+    try:
+        http_response.raw.release_conn()
+    except Exception:
+        pass
+
+
+def _redacted(request_dict: Dict[str, Any]) -> Dict[str, Any]:
+    shown = {k: v for k, v in request_dict.items() if k not in ("body", "headers", "context")}
+    headers = {}
+    for key, value in request_dict.get("headers", {}).items():
+        lower = key.lower()
+        if "authorization" in lower or "security-token" in lower or "customer-key" in lower and "md5" not in lower:
+            value = "<redacted>"
+        headers[key] = value
+    shown["headers"] = headers
+    return shown
+
+
+class EndpointCreator:
+    """Builds ``Endpoint`` objects with an HTTP session configured from the client Config."""
+
+    def __init__(self, event_emitter: Any) -> None:
+        self._event_emitter = event_emitter
+
+    def create_endpoint(
+        self,
+        service_model: Any,
+        region_name: Optional[str],
+        endpoint_url: str,
+        verify: Any = None,
+        response_parser_factory: Any = None,
+        timeout: Any = DEFAULT_TIMEOUT,
+        max_pool_connections: int = MAX_POOL_CONNECTIONS,
+        http_session_cls: type = URLLib3Session,
+        proxies: Optional[Dict[str, str]] = None,
+        socket_options: Optional[list] = None,
+        client_cert: Any = None,
+        proxies_config: Optional[Dict[str, Any]] = None,
+        retry_policy: Optional[RetryPolicy] = None,
+    ) -> Endpoint:
+        session = http_session_cls(
+            timeout=timeout,
+            proxies=proxies,
+            verify=verify if verify is not None else True,
+            max_pool_connections=max_pool_connections,
+            socket_options=socket_options,
+            client_cert=client_cert,
+            proxies_config=proxies_config,
+        )
+        endpoint = Endpoint(
+            endpoint_url,
+            endpoint_prefix=service_model.endpoint_prefix,
+            event_emitter=self._event_emitter,
+            response_parser_factory=response_parser_factory,
+            http_session=session,
+            retry_policy=retry_policy,
+        )
+        endpoint.service_id = service_model.service_id.hyphenize()
+        return endpoint

@@ -1,0 +1,381 @@
+"""Turn an HTTP response into the result dictionary, driven only by the model.
+
+``create_parser('rest-xml').parse(response_dict, output_shape)`` where ``response_dict``
+holds ``status_code``, ``headers`` and ``body`` (bytes, or the streaming body object for
+streaming payloads). Error responses (status >= 301) become
+``{'Error': {...}, 'ResponseMetadata': {...}}``.
+
+Parsing tables (wire tag -> member, header -> member) are computed once per shape, so
+list responses with thousands of entries cost one dictionary lookup per XML element.
+"""
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from xml.etree.ElementTree import Element, ParseError, XMLParser
+
+from ibm_botocore.model import Shape
+from ibm_botocore.utils import parse_timestamp
+
+DEFAULT_TIMESTAMP_PARSER = parse_timestamp
+
+
+class ResponseParserError(Exception):
+    pass
+
+
+def create_parser(protocol: str, timestamp_parser: Optional[Callable[[Any], Any]] = None, blob_parser: Optional[Callable[[str], bytes]] = None):
+    """The response parser for a protocol (only ``rest-xml`` is shipped)."""
+    try:
+        cls = PROTOCOL_PARSERS[protocol]
+    except KeyError:
+        raise ValueError("Unsupported protocol for this SDK: %r" % (protocol,))
+    return cls(timestamp_parser=timestamp_parser, blob_parser=blob_parser)
+
+
+class ResponseParserFactory:
+    def __init__(self) -> None:
+        self._defaults: Dict[str, Any] = {}
+
+    def set_parser_defaults(self, **kwargs: Any) -> None:
+        self._defaults.update(kwargs)
+
+    def create_parser(self, protocol_name: str):
+        return create_parser(protocol_name, **self._defaults)
+
+
+def _local(tag: str) -> str:
+    if tag[:1] == "{":
+        return tag[tag.index("}") + 1 :]
+    return tag
+
+
+def _xml_root(body: bytes) -> Element:
+    parser = XMLParser()
+    try:
+        parser.feed(body)
+        return parser.close()
+    except ParseError as exc:
+        raise ResponseParserError("Unable to parse response (%s), invalid XML received. Further retries may succeed:\n%r" % (exc, body[:2048]))
+
+
+def lowercase_headers(headers: Mapping[str, str]) -> Dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
+
+
+# Scalar conversion kinds, resolved once per member.
+_STRING, _INT, _FLOAT, _BOOL, _TIME, _BLOB, _STRUCT, _LIST, _FLATLIST, _MAP, _FLATMAP = range(11)
+
+
+def _kind_of(shape: Shape) -> int:
+    kind = shape.type_name
+    if kind == "structure":
+        return _STRUCT
+    if kind == "list":
+        return _FLATLIST if shape.serialization.get("flattened") else _LIST
+    if kind == "map":
+        return _FLATMAP if shape.serialization.get("flattened") else _MAP
+    if kind in ("integer", "long"):
+        return _INT
+    if kind in ("float", "double"):
+        return _FLOAT
+    if kind == "boolean":
+        return _BOOL
+    if kind == "timestamp":
+        return _TIME
+    if kind == "blob":
+        return _BLOB
+    return _STRING
+
+
+class _StructTable:
+    """Per-structure parsing table: wire tag -> (member name, shape, kind)."""
+
+    __slots__ = ("tags", "attributes", "flat_lists")
+
+    def __init__(self, shape: Shape) -> None:
+        self.tags: Dict[str, Tuple[str, Shape, int]] = {}
+        self.attributes: Dict[str, Tuple[str, Shape]] = {}
+        self.flat_lists: List[str] = []
+        for name, member in shape.members.items():
+            ser = member.serialization
+            if ser.get("location"):
+                continue
+            kind = _kind_of(member)
+            if ser.get("xmlAttribute"):
+                wire = ser.get("name", name)
+                self.attributes[wire.split(":")[-1]] = (name, member)
+                continue
+            if kind == _FLATLIST:
+                wire = member.member.serialization.get("name") or ser.get("name", name)
+                self.flat_lists.append(name)
+            else:
+                wire = ser.get("name", name)
+            self.tags[wire] = (name, member, kind)
+
+
+class _OutputTable:
+    """Per-output-shape table for the non-body parts of a response."""
+
+    __slots__ = ("headers", "prefixes", "status_member", "payload", "payload_kind")
+
+    def __init__(self, shape: Shape) -> None:
+        self.headers: Dict[str, Tuple[str, Shape]] = {}
+        self.prefixes: List[Tuple[str, str]] = []
+        self.status_member: Optional[str] = None
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            if location == "header":
+                self.headers[member.serialization.get("name", name).lower()] = (name, member)
+            elif location == "headers":
+                self.prefixes.append((member.serialization.get("name", "").lower(), name))
+            elif location == "statusCode":
+                self.status_member = name
+        self.payload = shape.serialization.get("payload")
+        self.payload_kind = None
+        if self.payload is not None:
+            payload_shape = shape.members[self.payload]
+            if payload_shape.type_name == "blob" and payload_shape.serialization.get("streaming"):
+                self.payload_kind = "stream"
+            elif payload_shape.type_name in ("blob", "string"):
+                self.payload_kind = payload_shape.type_name
+            else:
+                self.payload_kind = "xml"
+
+
+def _table(shape: Shape, attr: str, cls: type) -> Any:
+    # Tables are cached on the shape object itself (shapes are cached per model).
+    table = shape.__dict__.get(attr)
+    if table is None:
+        table = cls(shape)
+        shape.__dict__[attr] = table
+    return table
+
+
+class ResponseParser:
+    """Base parser: common metadata handling; protocols implement the body."""
+
+    DEFAULT_ENCODING = "utf-8"
+
+    def __init__(self, timestamp_parser: Optional[Callable[[Any], Any]] = None, blob_parser: Optional[Callable[[str], bytes]] = None) -> None:
+        self._timestamp_parser = timestamp_parser or DEFAULT_TIMESTAMP_PARSER
+        self._blob_parser = blob_parser or base64.b64decode
+
+    def parse(self, response: Mapping[str, Any], shape: Optional[Shape]) -> Dict[str, Any]:
+        status = response["status_code"]
+        headers = response["headers"]
+        lowered = lowercase_headers(headers)
+        if status >= 301:
+            parsed = self._parse_error(response, lowered)
+        elif shape is None:
+            parsed = {}
+        else:
+            parsed = self._parse_success(response, lowered, shape)
+        metadata = parsed.get("ResponseMetadata")
+        if metadata is None:
+            metadata = parsed["ResponseMetadata"] = {}
+        if "RequestId" not in metadata:
+            request_id = lowered.get("x-amz-request-id")
+            if request_id is not None:
+                metadata["RequestId"] = request_id
+        if "HostId" not in metadata:
+            metadata["HostId"] = lowered.get("x-amz-id-2", "")
+        metadata["HTTPStatusCode"] = status
+        metadata["HTTPHeaders"] = lowered
+        return parsed
+
+    # -- scalars --------------------------------------------------------------------
+    def _scalar(self, text: Optional[str], shape: Shape, kind: int) -> Any:
+        if kind == _STRING:
+            return text if text is not None else ""
+        if text is None:
+            text = ""
+        if kind == _INT:
+            return int(text)
+        if kind == _BOOL:
+            return text.strip().lower() == "true"
+        if kind == _TIME:
+            return self._timestamp_parser(text)
+        if kind == _FLOAT:
+            return float(text)
+        if kind == _BLOB:
+            return self._blob_parser(text)
+        return text
+
+    def _parse_error(self, response: Mapping[str, Any], lowered: Mapping[str, str]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def _parse_success(self, response: Mapping[str, Any], lowered: Mapping[str, str], shape: Shape) -> Dict[str, Any]:
+        raise NotImplementedError
+
+
+class RestXMLParser(ResponseParser):
+    """The rest-xml protocol (S3)."""
+
+    def _parse_success(self, response: Mapping[str, Any], lowered: Mapping[str, str], shape: Shape) -> Dict[str, Any]:
+        table: _OutputTable = _table(shape, "_rest_output_table", _OutputTable)
+        result: Dict[str, Any] = {}
+        if table.headers or table.prefixes:
+            self._parse_headers(lowered, table, result)
+        if table.status_member is not None:
+            result[table.status_member] = response["status_code"]
+        body = response.get("body")
+        kind = table.payload_kind
+        if kind is None:
+            if body:
+                root = _xml_root(body)
+                result.update(self._structure(root, shape))
+        elif kind == "stream":
+            result[table.payload] = body
+        elif kind == "blob":
+            result[table.payload] = body
+        elif kind == "string":
+            result[table.payload] = body.decode(self.DEFAULT_ENCODING) if isinstance(body, bytes) else body
+        elif body:
+            root = _xml_root(body)
+            result[table.payload] = self._structure(root, shape.members[table.payload])
+        return result
+
+    def _parse_headers(self, lowered: Mapping[str, str], table: _OutputTable, result: Dict[str, Any]) -> None:
+        members = table.headers
+        for name, value in lowered.items():
+            hit = members.get(name)
+            if hit is not None:
+                member_name, member = hit
+                result[member_name] = self._header_value(value, member)
+        for prefix, member_name in table.prefixes:
+            found = {}
+            for name, value in lowered.items():
+                if name.startswith(prefix):
+                    found[name[len(prefix) :]] = value
+            result[member_name] = found
+
+    def _header_value(self, value: str, shape: Shape) -> Any:
+        kind = shape.type_name
+        if kind == "string":
+            if shape.serialization.get("jsonvalue"):
+                return json.loads(base64.b64decode(value).decode("utf-8"))
+            return value
+        if kind in ("integer", "long"):
+            return int(value)
+        if kind == "boolean":
+            return value.strip().lower() == "true"
+        if kind == "timestamp":
+            return self._timestamp_parser(value)
+        if kind == "list":
+            member = shape.member
+            return [self._scalar(part.strip(), member, _kind_of(member)) for part in value.split(",")]
+        if kind in ("float", "double"):
+            return float(value)
+        return value
+
+    # -- XML ------------------------------------------------------------------------
+    def _structure(self, node: Element, shape: Shape) -> Dict[str, Any]:
+        table: _StructTable = _table(shape, "_rest_struct_table", _StructTable)
+        tags = table.tags
+        result: Dict[str, Any] = {}
+        if table.attributes and node.attrib:
+            for key, value in node.attrib.items():
+                hit = table.attributes.get(_local(key))
+                if hit is not None:
+                    result[hit[0]] = value
+        for child in node:
+            tag = child.tag
+            hit = tags.get(tag)
+            if hit is None:
+                local = _local(tag)
+                hit = tags.get(local)
+                if hit is None:
+                    continue
+                tags[tag] = hit  # remember the namespaced spelling
+            name, member, kind = hit
+            if kind < _STRUCT:
+                result[name] = self._scalar(child.text, member, kind)
+            elif kind == _STRUCT:
+                result[name] = self._structure(child, member)
+            elif kind == _FLATLIST:
+                item = self._value(child, member.member)
+                existing = result.get(name)
+                if existing is None:
+                    result[name] = [item]
+                else:
+                    existing.append(item)
+            elif kind == _LIST:
+                item_shape = member.member
+                result[name] = [self._value(grandchild, item_shape) for grandchild in child]
+            elif kind == _MAP:
+                result[name] = self._map_entries(list(child), member)
+            else:  # flattened map: each child is an entry
+                result.setdefault(name, {}).update(self._map_entries([child], member))
+        return result
+
+    def _value(self, node: Element, shape: Shape) -> Any:
+        kind = _kind_of(shape)
+        if kind < _STRUCT:
+            return self._scalar(node.text, shape, kind)
+        if kind == _STRUCT:
+            return self._structure(node, shape)
+        if kind in (_LIST, _FLATLIST):
+            return [self._value(child, shape.member) for child in node]
+        return self._map_entries(list(node), shape)
+
+    def _map_entries(self, entries: List[Element], shape: Shape) -> Dict[str, Any]:
+        key_name = shape.key.serialization.get("name", "key")
+        value_name = shape.value.serialization.get("name", "value")
+        out = {}
+        for entry in entries:
+            key = value = None
+            for part in entry:
+                tag = _local(part.tag)
+                if tag == key_name:
+                    key = self._value(part, shape.key)
+                elif tag == value_name:
+                    value = self._value(part, shape.value)
+            out[key] = value
+        return out
+
+    # -- errors ---------------------------------------------------------------------
+    def _parse_error(self, response: Mapping[str, Any], lowered: Mapping[str, str]) -> Dict[str, Any]:
+        status = response["status_code"]
+        body = response.get("body")
+        if isinstance(body, (bytes, bytearray)) and body.strip():
+            try:
+                root = _xml_root(bytes(body))
+            except ResponseParserError:
+                return self._generic_error(status, lowered)
+            error_node = root
+            if _local(root.tag) != "Error":
+                for candidate in root.iter():
+                    if _local(candidate.tag) == "Error":
+                        error_node = candidate
+                        break
+            error: Dict[str, Any] = {}
+            metadata: Dict[str, Any] = {}
+            for child in error_node:
+                tag = _local(child.tag)
+                text = child.text if child.text is not None else ""
+                if tag == "RequestId":
+                    metadata["RequestId"] = text
+                elif tag == "HostId":
+                    metadata["HostId"] = text
+                else:
+                    error[tag] = text
+            if "Code" not in error and "Message" not in error:
+                return self._generic_error(status, lowered)
+            error.setdefault("Message", "")
+            if "RequestId" not in metadata and "x-amz-request-id" in lowered:
+                metadata["RequestId"] = lowered["x-amz-request-id"]
+            return {"Error": error, "ResponseMetadata": metadata}
+        return self._generic_error(status, lowered)
+
+    @staticmethod
+    def _generic_error(status: int, lowered: Mapping[str, str]) -> Dict[str, Any]:
+        return {
+            "Error": {"Code": str(status), "Message": http.client.responses.get(status, "")},
+            "ResponseMetadata": {},
+        }
+
+
+PROTOCOL_PARSERS: Dict[str, type] = {"rest-xml": RestXMLParser}

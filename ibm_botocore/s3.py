@@ -1,0 +1,362 @@
+"""Every S3/COS-specific rule of the pipeline, in one place.
+
+The generic stages (validate, serialize, sign, send, parse) know nothing about S3;
+the client calls into this module at three points:
+
+* ``customize_params``   before validation: bucket names, SSE-C keys, CopySource,
+  metadata, ``EncodingType=url``, ``ChecksumMode``, ``ibm-service-instance-id``;
+* ``customize_request``  after serialization: URL and addressing style, checksums
+  (CRC32 header or aws-chunked trailer, Content-MD5), ``Expect: 100-continue``,
+  XML escaping;
+* ``customize_response`` after parsing: GetBucketLocation's bare XML, URL-decoding
+  of listed keys, response checksum validation.
+
+``is_200_error`` lets the endpoint treat a 200 response carrying ``<Error>`` (COPY,
+UploadPartCopy, CompleteMultipartUpload) as a retryable server error.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import re
+from typing import Any, Dict, Mapping, Optional
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from xml.etree.ElementTree import ParseError, fromstring
+
+from ibm_botocore import checksums
+from ibm_botocore.exceptions import ParamValidationError
+from ibm_botocore.utils import calculate_md5_b64, get_md5
+
+S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+_VALID_BUCKET = re.compile(r"^[a-zA-Z0-9.\-_]{1,255}$")
+_VALID_ARN = re.compile(
+    r"^arn:(aws).*:(s3|s3-object-lambda):[a-z\-0-9]*:[0-9]{12}:accesspoint[/:][a-zA-Z0-9\-.]{1,63}$"
+    r"|^arn:(aws).*:s3-outposts:[a-z\-0-9]+:[0-9]{12}:outpost[/:][a-zA-Z0-9\-]{1,63}[/:]accesspoint[/:][a-zA-Z0-9\-]{1,63}$"
+)
+_DNS_LABEL = re.compile(r"^[a-z0-9][a-z0-9\-]{1,61}[a-z0-9]$")
+
+_SSE_C_OPERATIONS = frozenset(
+    (
+        "HeadObject", "GetObject", "PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart",
+        "UploadPartCopy", "CompleteMultipartUpload", "SelectObjectContent", "GetObjectAttributes",
+    )
+)
+_COPY_SOURCE_SSE_C_OPERATIONS = frozenset(("CopyObject", "UploadPartCopy"))
+_COPY_SOURCE_OPERATIONS = frozenset(("CopyObject", "UploadPartCopy"))
+_METADATA_OPERATIONS = frozenset(("PutObject", "CopyObject", "CreateMultipartUpload"))
+_LIST_OPERATIONS = frozenset(("ListObjects", "ListObjectsV2", "ListObjectVersions"))
+_INSTANCE_ID_OPERATIONS = frozenset(("CreateBucket", "ListBuckets"))
+_ERROR_IN_200_OPERATIONS = frozenset(("CopyObject", "UploadPartCopy", "CompleteMultipartUpload"))
+_ESCAPE_XML_OPERATIONS = frozenset(("DeleteObjects", "PutBucketLifecycleConfiguration"))
+_ALWAYS_MD5_OPERATIONS = frozenset(("CompleteMultipartUpload",))
+_PATH_STYLE_OPERATIONS = frozenset(("GetBucketLocation",))
+_STREAMING_BODY_OPERATIONS = frozenset(("PutObject", "UploadPart"))
+_FULL_OBJECT_CHECKSUM_PARAMS = {
+    "ChecksumCRC32": "crc32",
+    "ChecksumCRC32C": "crc32c",
+    "ChecksumCRC64NVME": "crc64nvme",
+    "ChecksumSHA1": "sha1",
+    "ChecksumSHA256": "sha256",
+}
+# Keys of list responses that are URL-decoded when the SDK asked for encoding-type=url.
+_URL_DECODED = {
+    "ListObjects": (("Delimiter", "Marker", "NextMarker"), (("Contents", "Key"), ("CommonPrefixes", "Prefix"))),
+    "ListObjectsV2": (("Delimiter", "Prefix", "StartAfter"), (("Contents", "Key"), ("CommonPrefixes", "Prefix"))),
+    "ListObjectVersions": (
+        ("KeyMarker", "NextKeyMarker", "Prefix", "Delimiter"),
+        (("Versions", "Key"), ("DeleteMarkers", "Key"), ("CommonPrefixes", "Prefix")),
+    ),
+}
+
+
+class S3Settings:
+    """Per-client S3 behaviour derived from the client's Config and arguments."""
+
+    __slots__ = (
+        "endpoint_url",
+        "addressing_style",
+        "custom_endpoint",
+        "request_checksum_calculation",
+        "response_checksum_validation",
+        "service_instance_id",
+        "signature_version",
+    )
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        addressing_style: Optional[str],
+        custom_endpoint: bool,
+        request_checksum_calculation: str = "when_supported",
+        response_checksum_validation: str = "when_supported",
+        service_instance_id: Optional[str] = None,
+        signature_version: Optional[str] = None,
+    ) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/") if endpoint_url.endswith("/") and urlsplit(endpoint_url).path == "/" else endpoint_url
+        self.addressing_style = addressing_style or "auto"
+        self.custom_endpoint = custom_endpoint
+        self.request_checksum_calculation = request_checksum_calculation
+        self.response_checksum_validation = response_checksum_validation
+        self.service_instance_id = service_instance_id
+        self.signature_version = signature_version
+
+
+# --- stage 1: parameters ----------------------------------------------------------------
+def validate_bucket_name(params: Mapping[str, Any]) -> None:
+    bucket = params.get("Bucket")
+    if not isinstance(bucket, str):
+        return
+    if _VALID_BUCKET.match(bucket) or _VALID_ARN.match(bucket):
+        return
+    raise ParamValidationError(
+        report='Invalid bucket name "%s": Bucket name must match the regex "%s" or be an ARN matching the regex "%s"'
+        % (bucket, _VALID_BUCKET.pattern, _VALID_ARN.pattern.split("|")[0])
+    )
+
+
+def _sse_c(params: Dict[str, Any], key_param: str, md5_param: str) -> None:
+    key = params.get(key_param)
+    if key is None:
+        return
+    raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    params[key_param] = base64.b64encode(raw).decode("utf-8")
+    if md5_param not in params:
+        params[md5_param] = base64.b64encode(get_md5(raw).digest()).decode("utf-8")
+
+
+def quote_copy_source(copy_source: Any) -> Any:
+    """``{'Bucket','Key','VersionId'}`` or ``'bucket/key?versionId=v'`` -> the header value."""
+    if isinstance(copy_source, str):
+        if "?versionId=" in copy_source:
+            path, version = copy_source.rsplit("?versionId=", 1)
+            return quote(path, safe="/~") + "?versionId=" + version
+        return quote(copy_source, safe="/~")
+    if isinstance(copy_source, dict):
+        try:
+            bucket = copy_source["Bucket"]
+            key = copy_source["Key"]
+        except KeyError as exc:
+            raise ParamValidationError(
+                report="Invalid type for parameter CopySource, value: %s, type: %s, valid types: <class 'str'>, <class 'dict'> (a dict needs the keys Bucket and Key; missing %s)"
+                % (copy_source, type(copy_source), exc)
+            )
+        value = "%s/%s" % (bucket, quote(key, safe="/~"))
+        version = copy_source.get("VersionId")
+        if version is not None:
+            value += "?versionId=%s" % version
+        return value
+    return copy_source
+
+
+def _check_metadata(params: Mapping[str, Any]) -> None:
+    metadata = params.get("Metadata")
+    if not isinstance(metadata, dict):
+        return
+    for key, value in metadata.items():
+        for label, text in (("key", key), ("value", value)):
+            if isinstance(text, str):
+                try:
+                    text.encode("ascii")
+                except UnicodeEncodeError:
+                    raise ParamValidationError(
+                        report="Non ascii characters found in S3 metadata for %s \"%s\", S3 metadata can only contain ASCII characters. " % (label, text)
+                    )
+
+
+def customize_params(operation_model: Any, params: Dict[str, Any], context: Dict[str, Any], settings: S3Settings) -> Dict[str, Any]:
+    """Rewrite user parameters into what the model and COS expect (works on a copy)."""
+    name = operation_model.name
+    params = dict(params)
+    validate_bucket_name(params)
+    if name in _SSE_C_OPERATIONS:
+        _sse_c(params, "SSECustomerKey", "SSECustomerKeyMD5")
+    if name in _COPY_SOURCE_SSE_C_OPERATIONS:
+        _sse_c(params, "CopySourceSSECustomerKey", "CopySourceSSECustomerKeyMD5")
+    if name in _COPY_SOURCE_OPERATIONS and "CopySource" in params:
+        params["CopySource"] = quote_copy_source(params["CopySource"])
+    if name in _METADATA_OPERATIONS:
+        _check_metadata(params)
+    if name in _LIST_OPERATIONS and "EncodingType" not in params:
+        params["EncodingType"] = "url"
+        context["encoding_type_auto_set"] = True
+    if name in _INSTANCE_ID_OPERATIONS and "IBMServiceInstanceId" not in params and settings.service_instance_id:
+        params["IBMServiceInstanceId"] = settings.service_instance_id
+    checksum = operation_model.http_checksum
+    mode_member = checksum.get("requestValidationModeMember")
+    if mode_member and mode_member not in params and settings.response_checksum_validation == "when_supported":
+        params[mode_member] = "ENABLED"
+    return params
+
+
+# --- stage 2: the request -----------------------------------------------------------------
+def is_dns_compatible(bucket: str) -> bool:
+    if not _DNS_LABEL.match(bucket) or ".." in bucket:
+        return False
+    return True
+
+
+def resolve_url(operation_name: str, request_dict: Dict[str, Any], bucket: Optional[str], settings: S3Settings) -> None:
+    """Set ``request_dict['url']`` using path- or virtual-hosted-style addressing."""
+    from ibm_botocore.awsrequest import prepare_request_dict
+
+    prepare_request_dict(request_dict, settings.endpoint_url, request_dict.get("context"))
+    if bucket is None or operation_name in _PATH_STYLE_OPERATIONS:
+        return
+    style = settings.addressing_style
+    if style == "path" or (style == "auto" and settings.custom_endpoint):
+        return
+    if not is_dns_compatible(bucket):
+        return
+    parts = urlsplit(request_dict["url"])
+    prefix = "/" + quote(bucket, safe="~")
+    path = parts.path
+    if path == prefix or path.startswith(prefix + "/"):
+        request_dict["auth_path"] = path if path != prefix else prefix + "/"
+        path = path[len(prefix) :] or "/"
+        netloc = "%s.%s" % (bucket, parts.netloc)
+        request_dict["url"] = urlunsplit((parts.scheme, netloc, path, parts.query, ""))
+
+
+def _is_file_like(body: Any) -> bool:
+    return hasattr(body, "read")
+
+
+def _has_checksum_header(headers: Mapping[str, Any]) -> bool:
+    for key in headers:
+        lower = key.lower()
+        if lower.startswith("x-amz-checksum-") and lower != "x-amz-checksum-mode" and lower != "x-amz-checksum-type" and lower != "x-amz-checksum-algorithm":
+            return True
+    return False
+
+
+def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings) -> None:
+    spec = operation_model.http_checksum
+    legacy_required = operation_model.http_checksum_required
+    required = legacy_required or spec.get("requestChecksumRequired", False)
+    algorithm_member = spec.get("requestAlgorithmMember")
+    user_algorithm = params.get(algorithm_member) if algorithm_member else None
+    headers = request_dict["headers"]
+    if not required and not user_algorithm and not (algorithm_member and settings.request_checksum_calculation == "when_supported"):
+        return
+    if _has_checksum_header(headers):
+        return
+    algorithm = (user_algorithm or "CRC32").lower()
+    checksum_cls = checksums.checksum_class(algorithm)
+    name = checksums.header_name(algorithm)
+    if algorithm_member and not user_algorithm:
+        # the model serializes the member as x-amz-sdk-checksum-algorithm; mirror it
+        headers["x-amz-sdk-checksum-algorithm"] = algorithm.upper()
+    body = request_dict["body"]
+    use_trailer = (
+        operation_model.has_streaming_input
+        and request_dict["url"].startswith("https:")
+        and settings.signature_version != "s3"
+    )
+    context = request_dict["context"]
+    if use_trailer:
+        context["checksum"] = {"request_algorithm": {"in": "trailer", "algorithm": algorithm, "name": name}}
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            length = len(body)
+            raw = io.BytesIO(body)
+        elif isinstance(body, str):
+            encoded = body.encode("utf-8")
+            length = len(encoded)
+            raw = io.BytesIO(encoded)
+        elif body is None:
+            length, raw = 0, io.BytesIO(b"")
+        else:
+            from ibm_botocore.awsrequest import _body_length
+
+            length, raw = _body_length(body), body
+        content_encoding = headers.get("Content-Encoding")
+        headers["Content-Encoding"] = content_encoding + ",aws-chunked" if content_encoding else "aws-chunked"
+        headers["Transfer-Encoding"] = "chunked"
+        headers["X-Amz-Trailer"] = name
+        if length is not None:
+            headers["X-Amz-Decoded-Content-Length"] = str(length)
+        headers.pop("Content-Length", None)
+        request_dict["body"] = checksums.AwsChunkedWrapper(raw, checksum_cls, name)
+    else:
+        context["checksum"] = {"request_algorithm": {"in": "header", "algorithm": algorithm, "name": name}}
+        headers[name] = checksum_cls().handle(body)
+
+
+def customize_request(operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings) -> None:
+    """Apply the S3 request rules to a serialized request dictionary (in place)."""
+    name = operation_model.name
+    resolve_url(name, request_dict, params.get("Bucket"), settings)
+    headers = request_dict["headers"]
+    body = request_dict["body"]
+    if name in _ESCAPE_XML_OPERATIONS and isinstance(body, bytes):
+        body = body.replace(b"\r", b"&#xD;").replace(b"\n", b"&#xA;")
+        request_dict["body"] = body
+    _apply_checksum(operation_model, request_dict, params, settings)
+    if name in _ALWAYS_MD5_OPERATIONS and "Content-MD5" not in headers:
+        headers["Content-MD5"] = calculate_md5_b64(request_dict["body"])
+    if request_dict["method"] in ("PUT", "POST") and (name in _STREAMING_BODY_OPERATIONS or _is_file_like(request_dict["body"])):
+        headers["Expect"] = "100-continue"
+
+
+# --- stage 3: the response -------------------------------------------------------------------
+def is_200_error(operation_name: str, status: int, body: Any) -> bool:
+    """True when a 200 response to COPY-like operations actually carries an error."""
+    if status != 200 or operation_name not in _ERROR_IN_200_OPERATIONS:
+        return False
+    if not isinstance(body, (bytes, bytearray)):
+        return False
+    if not body.strip():
+        return True
+    try:
+        root = fromstring(body)
+    except ParseError:
+        return True
+    return root.tag == "Error" or root.tag.endswith("}Error")
+
+
+def _decode_list_keys(operation_name: str, parsed: Dict[str, Any]) -> None:
+    top, nested = _URL_DECODED[operation_name]
+    for key in top:
+        if key in parsed and isinstance(parsed[key], str):
+            parsed[key] = unquote(parsed[key])
+    for list_key, item_key in nested:
+        for item in parsed.get(list_key, ()):
+            if item_key in item:
+                item[item_key] = unquote(item[item_key])
+
+
+def _parse_location(body: bytes) -> Optional[str]:
+    if not body:
+        return None
+    try:
+        root = fromstring(body)
+    except ParseError:
+        return None
+    return root.text
+
+
+def customize_response(
+    operation_model: Any,
+    parsed: Dict[str, Any],
+    status: int,
+    body: Any,
+    context: Mapping[str, Any],
+) -> None:
+    """Apply the S3 response rules to a parsed success response (in place)."""
+    name = operation_model.name
+    if name == "GetBucketLocation" and status < 300:
+        parsed["LocationConstraint"] = _parse_location(body if isinstance(body, bytes) else b"")
+    elif name in _URL_DECODED and context.get("encoding_type_auto_set") and parsed.get("EncodingType") == "url":
+        _decode_list_keys(name, parsed)
+
+
+def checksum_validating_body(headers: Mapping[str, str], raw: Any, content_length: Optional[int]) -> Optional[Any]:
+    """A checksum-checking body for a full-object response checksum we can verify, else None."""
+    for algorithm in checksums.RESPONSE_PRIORITY:
+        value = headers.get("x-amz-checksum-%s" % algorithm)
+        if not value or "-" in value:
+            continue
+        if algorithm not in checksums.SUPPORTED_ALGORITHMS:
+            continue
+        return checksums.StreamingChecksumBody(raw, content_length, checksums.checksum_class(algorithm)(), value)
+    return None

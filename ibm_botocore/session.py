@@ -1,0 +1,347 @@
+"""``Session``: configuration, credentials and the factory for clients.
+
+Configuration values are looked up, in order, in values set on the session, the
+environment, the selected profile of ``~/.aws/config``, and the built-in default.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import platform
+from typing import Any, Dict, List, Optional, Tuple
+
+import ibm_botocore
+from ibm_botocore.config import Config
+from ibm_botocore.exceptions import (
+    ConfigNotFound,
+    ProfileNotFound,
+    UnknownServiceError,
+)
+from ibm_botocore.hooks import HierarchicalEmitter
+from ibm_botocore.loaders import create_loader
+from ibm_botocore.model import ServiceModel
+
+logger = logging.getLogger(__name__)
+
+_BOOL_TRUE = ("true", "1", "yes", "on")
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in _BOOL_TRUE
+
+
+# name -> (config-file key, environment variable(s), default, converter)
+SESSION_VARIABLES: Dict[str, Tuple[Optional[str], Any, Any, Any]] = {
+    "profile": (None, ("AWS_DEFAULT_PROFILE", "AWS_PROFILE"), None, None),
+    "region": ("region", "AWS_DEFAULT_REGION", None, None),
+    "data_path": ("data_path", "AWS_DATA_PATH", None, None),
+    "config_file": (None, "AWS_CONFIG_FILE", "~/.aws/config", None),
+    "ca_bundle": ("ca_bundle", "AWS_CA_BUNDLE", None, None),
+    "api_versions": ("api_versions", None, {}, None),
+    "credentials_file": (None, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials", None),
+    "cos_credentials_file": (None, "COS_CREDENTIALS_FILE", "~/.bluemix/cos_credentials", None),
+    "metadata_service_timeout": ("metadata_service_timeout", "AWS_METADATA_SERVICE_TIMEOUT", 1, int),
+    "metadata_service_num_attempts": ("metadata_service_num_attempts", "AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1, int),
+    "parameter_validation": ("parameter_validation", None, True, _to_bool),
+    "retry_mode": ("retry_mode", "AWS_RETRY_MODE", "legacy", None),
+    "max_attempts": ("max_attempts", "AWS_MAX_ATTEMPTS", None, int),
+    "defaults_mode": ("defaults_mode", "AWS_DEFAULTS_MODE", "legacy", None),
+    "user_agent_appid": ("sdk_ua_app_id", "AWS_SDK_UA_APP_ID", None, None),
+    "request_checksum_calculation": ("request_checksum_calculation", "AWS_REQUEST_CHECKSUM_CALCULATION", "when_supported", None),
+    "response_checksum_validation": ("response_checksum_validation", "AWS_RESPONSE_CHECKSUM_VALIDATION", "when_supported", None),
+    "ignore_configured_endpoint_urls": ("ignore_configured_endpoint_urls", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", False, _to_bool),
+    "tcp_keepalive": ("tcp_keepalive", None, False, _to_bool),
+    "use_dualstack_endpoint": ("use_dualstack_endpoint", "AWS_USE_DUALSTACK_ENDPOINT", None, _to_bool),
+    "s3": ("s3", None, None, None),
+}
+
+# ServiceModel objects are shared by every client of the process (they are read-only
+# and carry the per-operation caches).
+_SERVICE_MODELS: Dict[Tuple[str, Optional[str], Tuple[str, ...]], ServiceModel] = {}
+
+
+class Session:
+    """Holds configuration and credentials; creates clients."""
+
+    SESSION_VARIABLES = SESSION_VARIABLES
+
+    def __init__(self, session_vars: Optional[Dict[str, Any]] = None, event_hooks: Any = None, include_builtin_handlers: bool = True, profile: Optional[str] = None) -> None:
+        self.session_var_map = dict(SESSION_VARIABLES)
+        if session_vars:
+            self.session_var_map.update(session_vars)
+        self._events = event_hooks if event_hooks is not None else HierarchicalEmitter()
+        self._profile = profile
+        self._session_instance_vars: Dict[str, Any] = {}
+        self._credentials = None
+        self._config: Optional[Dict[str, Any]] = None
+        self._loader = None
+        self._default_client_config: Optional[Config] = None
+        self.user_agent_name = "ibm-cos-sdk-python-core"
+        self.user_agent_version = ibm_botocore.__version__
+        self.user_agent_extra = ""
+        self._ibm_service_instance_id: Optional[str] = None
+        self._components: Dict[str, Any] = {"event_emitter": self._events}
+
+    # -- configuration --------------------------------------------------------------------
+    @property
+    def profile(self) -> Optional[str]:
+        if self._profile is None:
+            self._profile = self.get_config_variable("profile")
+        return self._profile
+
+    @property
+    def available_profiles(self) -> List[str]:
+        return list(self._build_profile_map())
+
+    def get_config_variable(self, logical_name: str, methods: Tuple[str, ...] = ("instance", "env", "config")) -> Any:
+        if "instance" in methods and logical_name in self._session_instance_vars:
+            return self._session_instance_vars[logical_name]
+        spec = self.session_var_map.get(logical_name)
+        if spec is None:
+            return None
+        config_key, env_vars, default, converter = spec
+        if "env" in methods and env_vars:
+            names = (env_vars,) if isinstance(env_vars, str) else env_vars
+            for name in names:
+                value = os.environ.get(name)
+                if value not in (None, ""):
+                    return converter(value) if converter else value
+        if "config" in methods and config_key is not None and logical_name not in ("profile",):
+            try:
+                scoped = self.get_scoped_config()
+            except ProfileNotFound:
+                scoped = {}
+            if config_key in scoped:
+                value = scoped[config_key]
+                return converter(value) if converter and not isinstance(value, dict) else value
+        return copy.copy(default)
+
+    def set_config_variable(self, logical_name: str, value: Any) -> None:
+        if logical_name == "profile":
+            self._profile = value
+        self._session_instance_vars[logical_name] = value
+        if logical_name in ("profile", "config_file", "credentials_file"):
+            self._config = None
+            self._credentials = None
+
+    def instance_variables(self) -> Dict[str, Any]:
+        return dict(self._session_instance_vars)
+
+    def _build_profile_map(self) -> Dict[str, Any]:
+        return self.full_config.get("profiles", {})
+
+    @property
+    def full_config(self) -> Dict[str, Any]:
+        if self._config is None:
+            from ibm_botocore.configloader import load_config, raw_config_parse
+
+            config_file = self.get_config_variable("config_file", ("instance", "env"))
+            try:
+                config = load_config(config_file)
+            except ConfigNotFound:
+                config = {"profiles": {}}
+            cred_file = self.get_config_variable("credentials_file", ("instance", "env"))
+            try:
+                cred_profiles = raw_config_parse(cred_file)
+            except ConfigNotFound:
+                cred_profiles = {}
+            for name, values in cred_profiles.items():
+                target = config["profiles"].setdefault(name, {})
+                for key, value in values.items():
+                    target.setdefault(key, value)
+            self._config = config
+        return self._config
+
+    def get_scoped_config(self) -> Dict[str, Any]:
+        profile = self._profile if self._profile is not None else self.get_config_variable("profile", ("instance", "env"))
+        profiles = self._build_profile_map()
+        if profile is None:
+            return profiles.get("default", {})
+        if profile not in profiles:
+            if profile == "default":
+                return {}
+            raise ProfileNotFound(profile=profile)
+        return profiles[profile]
+
+    def get_default_client_config(self) -> Optional[Config]:
+        return self._default_client_config
+
+    def set_default_client_config(self, client_config: Config) -> None:
+        self._default_client_config = client_config
+
+    # -- events and components --------------------------------------------------------------
+    def register(self, event_name, handler, unique_id=None, unique_id_uses_count=False):
+        self._events.register(event_name, handler, unique_id, unique_id_uses_count)
+
+    def unregister(self, event_name, handler=None, unique_id=None, unique_id_uses_count=False):
+        self._events.unregister(event_name, handler, unique_id, unique_id_uses_count)
+
+    def get_component(self, name: str) -> Any:
+        if name == "data_loader":
+            return self._get_loader()
+        try:
+            return self._components[name]
+        except KeyError:
+            raise ValueError("Unknown component: %s" % name)
+
+    def register_component(self, name: str, component: Any) -> None:
+        self._components[name] = component
+
+    # -- credentials ------------------------------------------------------------------------
+    def set_credentials(
+        self,
+        access_key: Optional[str] = None,
+        secret_key: Optional[str] = None,
+        token: Optional[str] = None,
+        ibm_api_key_id: Optional[str] = None,
+        ibm_service_instance_id: Optional[str] = None,
+        ibm_auth_endpoint: Optional[str] = None,
+        auth_function: Any = None,
+        token_manager: Any = None,
+    ) -> None:
+        """Use these credentials for every client of the session (an API key wins over HMAC keys)."""
+        from ibm_botocore.credentials import Credentials
+
+        if ibm_api_key_id or auth_function or token_manager:
+            from ibm_botocore.iam import OAuth2Credentials
+
+            self._credentials = OAuth2Credentials(
+                api_key_id=ibm_api_key_id,
+                service_instance_id=ibm_service_instance_id,
+                auth_endpoint=ibm_auth_endpoint,
+                auth_function=auth_function,
+                token_manager=token_manager,
+                method="explicit",
+            )
+            self._ibm_service_instance_id = ibm_service_instance_id
+        else:
+            self._credentials = Credentials(access_key, secret_key, token)
+
+    def get_credentials(self) -> Any:
+        """The session's credentials, from explicit values or the provider chain."""
+        if self._credentials is None:
+            from ibm_botocore.credentials import create_credential_resolver
+
+            self._credentials = create_credential_resolver(self).load_credentials()
+        return self._credentials
+
+    # -- models -----------------------------------------------------------------------------
+    def _get_loader(self) -> Any:
+        if self._loader is None:
+            self._loader = create_loader(self.get_config_variable("data_path"))
+        return self._loader
+
+    def get_service_model(self, service_name: str, api_version: Optional[str] = None) -> ServiceModel:
+        loader = self._get_loader()
+        key = (service_name, api_version, tuple(loader.search_paths))
+        model = _SERVICE_MODELS.get(key)
+        if model is None:
+            data = self.get_service_data(service_name, api_version)
+            model = ServiceModel(data, service_name=service_name)
+            _SERVICE_MODELS[key] = model
+        return model
+
+    def get_service_data(self, service_name: str, api_version: Optional[str] = None) -> Dict[str, Any]:
+        loader = self._get_loader()
+        if service_name not in loader.list_available_services("service-2"):
+            raise UnknownServiceError(service_name=service_name, known_service_names=", ".join(loader.list_available_services("service-2")))
+        return loader.load_service_model(service_name, "service-2", api_version)
+
+    def get_available_services(self) -> List[str]:
+        return self._get_loader().list_available_services("service-2")
+
+    def get_available_partitions(self) -> List[str]:
+        return ["aws"]
+
+    def get_available_regions(self, service_name: str, partition_name: str = "aws", allow_non_regional: bool = False) -> List[str]:
+        return []
+
+    def get_partition_for_region(self, region_name: str) -> str:
+        return "aws"
+
+    def user_agent(self, retry_mode: Optional[str] = None) -> str:
+        parts = [
+            "%s/%s" % (self.user_agent_name, self.user_agent_version),
+            "md/Botocore#%s" % ibm_botocore.__version__,
+            "ua/2.0",
+            "os/%s#%s" % (platform.system().lower(), platform.release()),
+            "md/arch#%s" % platform.machine().lower(),
+            "lang/python#%s" % platform.python_version(),
+            "md/pyimpl#%s" % platform.python_implementation(),
+        ]
+        if retry_mode:
+            parts.append("cfg/retry-mode#%s" % retry_mode)
+        text = " ".join(parts)
+        if self.user_agent_extra:
+            text += " " + self.user_agent_extra
+        return text
+
+    # -- clients ----------------------------------------------------------------------------
+    def create_client(
+        self,
+        service_name: str,
+        region_name: Optional[str] = None,
+        api_version: Optional[str] = None,
+        use_ssl: bool = True,
+        verify: Any = None,
+        endpoint_url: Optional[str] = None,
+        aws_access_key_id: Optional[str] = None,
+        aws_secret_access_key: Optional[str] = None,
+        aws_session_token: Optional[str] = None,
+        config: Optional[Config] = None,
+        ibm_api_key_id: Optional[str] = None,
+        ibm_service_instance_id: Optional[str] = None,
+        ibm_auth_endpoint: Optional[str] = None,
+        auth_function: Any = None,
+        token_manager: Any = None,
+    ) -> Any:
+        """Create a low-level client (see ``ibm_botocore.clientfactory``)."""
+        from ibm_botocore.clientfactory import build_client
+
+        return build_client(
+            self,
+            service_name,
+            region_name=region_name,
+            api_version=api_version,
+            use_ssl=use_ssl,
+            verify=verify,
+            endpoint_url=endpoint_url,
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
+            config=config,
+            ibm_api_key_id=ibm_api_key_id,
+            ibm_service_instance_id=ibm_service_instance_id,
+            ibm_auth_endpoint=ibm_auth_endpoint,
+            auth_function=auth_function,
+            token_manager=token_manager,
+        )
+
+    # -- logging ------------------------------------------------------------------------------
+    def set_debug_logger(self, logger_name: str = "ibm_botocore") -> None:
+        self.set_stream_logger(logger_name, logging.DEBUG)
+
+    def set_stream_logger(self, logger_name: str, log_level: int, stream: Any = None, format_string: Optional[str] = None) -> None:
+        log = logging.getLogger(logger_name)
+        log.setLevel(logging.DEBUG)
+        handler = logging.StreamHandler(stream)
+        handler.setLevel(log_level)
+        handler.setFormatter(logging.Formatter(format_string or "%(asctime)s - %(name)s - %(levelname)s - %(message)s"))
+        log.addHandler(handler)
+
+    def set_file_logger(self, log_level: int, path: str, logger_name: str = "ibm_botocore") -> None:
+        log = logging.getLogger(logger_name)
+        log.setLevel(logging.DEBUG)
+        handler = logging.FileHandler(path)
+        handler.setLevel(log_level)
+        handler.setFormatter(logging.Formatter("%(asctime)s - %(name)s - %(levelname)s - %(message)s"))
+        log.addHandler(handler)
+
+
+def get_session(env_vars: Optional[Dict[str, Any]] = None) -> Session:
+    """A new ``Session``."""
+    return Session(env_vars)
+

@@ -1,0 +1,212 @@
+"""Small helpers shared by several stages: encoding, timestamps, hashing, MD5."""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import hashlib
+import re
+from email.utils import formatdate
+from typing import Any, Iterable, Mapping, Optional, Tuple, Union
+from urllib.parse import quote
+
+from dateutil.tz import tzutc
+
+from ibm_botocore.exceptions import MD5UnavailableError
+
+try:
+    hashlib.md5(b"")
+    MD5_AVAILABLE = True
+except (ValueError, AttributeError):  # FIPS builds
+    MD5_AVAILABLE = False
+
+UTC = tzutc()
+ISO8601 = "%Y-%m-%dT%H:%M:%SZ"
+ISO8601_MICRO = "%Y-%m-%dT%H:%M:%S.%fZ"
+SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
+_UNRESERVED = "-_.~"
+
+
+def percent_encode(value: Any, safe: str = _UNRESERVED) -> str:
+    """RFC 3986 percent-encoding of ``value`` (str, bytes or anything str() works on)."""
+    if not isinstance(value, (str, bytes)):
+        value = str(value)
+    return quote(value, safe=safe)
+
+
+def percent_encode_sequence(mapping: Union[Mapping[str, Any], Iterable[Tuple[str, Any]]], safe: str = _UNRESERVED) -> str:
+    """Encode a query mapping; list values repeat the key. Keeps the given order."""
+    pairs = mapping.items() if hasattr(mapping, "items") else mapping
+    parts = []
+    for key, value in pairs:
+        if isinstance(value, list):
+            for item in value:
+                parts.append("%s=%s" % (percent_encode(key, safe), percent_encode(item, safe)))
+        else:
+            parts.append("%s=%s" % (percent_encode(key, safe), percent_encode(value, safe)))
+    return "&".join(parts)
+
+
+def normalize_url_path(path: str) -> str:
+    if not path:
+        return "/"
+    return remove_dot_segments(path)
+
+
+def remove_dot_segments(url: str) -> str:
+    if not url:
+        return ""
+    out = []
+    for segment in url.split("/"):
+        if segment == ".":
+            continue
+        if segment == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(segment)
+    first = "/" if url.startswith("/") else ""
+    last = "/" if url.endswith("/") and out and out[-1] else ""
+    return first + "/".join(s for s in out if s) + last
+
+
+# --- timestamps -------------------------------------------------------------------
+_ISO_RE = re.compile(
+    r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$"
+)
+
+
+def _to_utc_datetime(value: Union[datetime.datetime, datetime.date, str, int, float]) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return parse_timestamp(value)
+
+
+def parse_timestamp(value: Union[str, int, float]) -> datetime.datetime:
+    """Parse an ISO 8601, RFC 822 or epoch timestamp into an aware datetime (UTC)."""
+    if isinstance(value, (int, float)):
+        return datetime.datetime.fromtimestamp(value, UTC)
+    text = value.strip()
+    match = _ISO_RE.match(text)
+    if match is not None:
+        year, month, day, hour, minute, second, frac, zone = match.groups()
+        micro = int((frac or "0")[:6].ljust(6, "0"))
+        result = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=UTC)
+        if zone and zone != "Z":
+            sign = 1 if zone[0] == "+" else -1
+            digits = zone[1:].replace(":", "")
+            offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            result = result - sign * offset
+        return result
+    try:
+        return datetime.datetime.fromtimestamp(float(text), UTC)
+    except ValueError:
+        pass
+    from dateutil import parser as date_parser
+
+    try:
+        parsed = date_parser.parse(text)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError("Invalid timestamp %r: %s" % (value, exc))
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_iso8601(value: Any) -> str:
+    dt = _to_utc_datetime(value)
+    if dt.microsecond:
+        return dt.strftime(ISO8601_MICRO)
+    return dt.strftime(ISO8601)
+
+
+def format_rfc822(value: Any) -> str:
+    dt = _to_utc_datetime(value)
+    return formatdate(dt.timestamp(), usegmt=True)
+
+
+def format_unix(value: Any) -> int:
+    dt = _to_utc_datetime(value)
+    return int(dt.timestamp())
+
+
+TIMESTAMP_FORMATTERS = {
+    "iso8601": format_iso8601,
+    "rfc822": format_rfc822,
+    "unixtimestamp": format_unix,
+}
+
+
+def format_timestamp(value: Any, fmt: str) -> Any:
+    return TIMESTAMP_FORMATTERS[fmt.lower()](value)
+
+
+# --- hashing ----------------------------------------------------------------------
+def get_md5(data: bytes = b"") -> "hashlib._Hash":
+    if not MD5_AVAILABLE:
+        raise MD5UnavailableError()
+    return hashlib.md5(data)
+
+
+def calculate_md5_b64(body: Any) -> str:
+    """Base64 MD5 of a bytes body or a seekable file-like body (position restored)."""
+    md5 = get_md5()
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        md5.update(body)
+    elif body is not None:
+        start = body.tell()
+        for chunk in iter(lambda: body.read(1024 * 1024), b""):
+            md5.update(chunk)
+        body.seek(start)
+    return base64.b64encode(md5.digest()).decode("ascii")
+
+
+def is_valid_ipv4_host(host: str) -> bool:
+    parts = host.split(".")
+    if len(parts) != 4:
+        return False
+    return all(p.isdigit() and 0 <= int(p) <= 255 for p in parts)
+
+
+def b64_str(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def is_b64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+        return True
+    except (binascii.Error, ValueError):
+        return False
+
+
+def get_encoding_from_headers(headers: Mapping[str, str], default: str = "ISO-8859-1") -> Optional[str]:
+    content_type = headers.get("content-type")
+    if not content_type:
+        return None
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name.lower() == "charset":
+            return value.strip("'\"")
+    if "text" in content_type:
+        return default
+    return None
+
+
+class CachedProperty:
+    """Compatibility alias of functools.cached_property for code that imports it from here."""
+
+    def __init__(self, method):
+        self._method = method
+        self.__doc__ = method.__doc__
+
+    def __get__(self, obj, cls):
+        if obj is None:
+            return self
+        value = self._method(obj)
+        obj.__dict__[self._method.__name__] = value
+        return value
