@@ -23,6 +23,14 @@ from ibm_botocore.signers import RequestSigner
 logger = logging.getLogger(__name__)
 
 DEFAULT_SIGNING_REGION = "us-east-1"
+# The classic AWS regions that still accept SigV2; ibm-cos-sdk presigns with SigV2 for
+# them when no signature version was chosen (COS accepts both forms).
+SIGV2_PRESIGN_REGIONS = frozenset(
+    (
+        "us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-northeast-1",
+        "ap-southeast-1", "ap-southeast-2", "sa-east-1", "aws-global",
+    )
+)
 
 
 def resolve_credentials(
@@ -228,6 +236,7 @@ def build_client(
         signature_version,
         credentials,
         events,
+        presign_with_sigv2=config.signature_version is None and (region or DEFAULT_SIGNING_REGION) in SIGV2_PRESIGN_REGIONS,
     )
     user_agent = _user_agent(session, config, policy.mode)
     creator = ClientCreator(session._get_loader(), events)

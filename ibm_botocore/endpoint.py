@@ -92,11 +92,14 @@ class Endpoint:
         start_position = _stream_position(body)
         context = request_dict.setdefault("context", {})
         attempt = 0
+        token_refreshed = False
+        sent_before = False
         while True:
             attempt += 1
             headers["amz-sdk-request"] = "attempt=%d%s" % (attempt, attempt_suffix)
-            if attempt > 1 and start_position is not None:
+            if sent_before and start_position is not None:
                 body.seek(start_position)
+            sent_before = True
             request = create_request_object(request_dict)
             context["retries"] = {"attempt": attempt, "invocation-id": headers["amz-sdk-invocation-id"]}
             emitter.emit("request-created." + event_suffix, request=request, operation_name=op_name)
@@ -112,6 +115,13 @@ class Endpoint:
             except _TRANSPORT_ERRORS as exc:
                 exception = exc
             status = http_response.status_code if http_response is not None else None
+            if status in (401, 403) and not token_refreshed and self._token_expired(parsed):
+                # The IAM token expired between signing and arrival (or the clock is
+                # off): get a new one once and resend, without spending a retry.
+                token_refreshed = True
+                if self.request_signer is not None and self.request_signer.refresh_credentials():
+                    attempt -= 1
+                    continue
             delay = policy.delay_for(attempt, status, parsed if status is not None and status >= 300 else None, exception)
             if emitter.has_handlers("needs-retry." + event_suffix):
                 _, handler_delay = emitter.emit_until_response(
@@ -140,6 +150,12 @@ class Endpoint:
                 _discard(http_response)
             logger.debug("Retry needed for %s (attempt %d), sleeping %.3f s", op_name, attempt, delay)
             self._sleep(delay)
+
+    @staticmethod
+    def _token_expired(parsed: Optional[Dict[str, Any]]) -> bool:
+        error = (parsed or {}).get("Error") or {}
+        text = ("%s %s" % (error.get("Code", ""), error.get("Message", ""))).lower()
+        return "expired" in text and ("token" in text or "credential" in text)
 
     def _attempt(self, prepared: Any, operation_model: Any, event_suffix: str, context: Dict[str, Any]) -> Tuple[AWSResponse, Dict[str, Any]]:
         emitter = self._event_emitter

@@ -33,7 +33,9 @@ class RequestSigner:
         credentials: Any,
         event_emitter: Any,
         auth_token: Any = None,
+        presign_with_sigv2: bool = False,
     ) -> None:
+        self._presign_with_sigv2 = presign_with_sigv2
         self._region_name = region_name
         self._signing_name = signing_name
         self._signature_version = signature_version
@@ -53,6 +55,14 @@ class RequestSigner:
     @property
     def signing_name(self) -> str:
         return self._signing_name
+
+    def refresh_credentials(self) -> bool:
+        """Force a new bearer token (after the service rejected an expired one)."""
+        refresh = getattr(self._credentials, "force_refresh", None)
+        if refresh is None:
+            return False
+        refresh()
+        return True
 
     def handler(self, operation_name: Optional[str] = None, request: Any = None, **kwargs: Any) -> None:
         """Event-handler form of ``sign`` (``request-created``)."""
@@ -92,6 +102,10 @@ class RequestSigner:
     def _choose_signer(self, operation_name: str, signing_type: str, context: Dict[str, Any]) -> Any:
         version = self._signature_version
         if version is not UNSIGNED and signing_type != "standard":
+            if self._presign_with_sigv2 and version == "s3v4":
+                # As in ibm-cos-sdk: without an explicitly chosen signature version,
+                # presigned URLs/POSTs for classic regions use the S3 (SigV2) form.
+                version = "s3"
             version = "%s-%s" % (version, "query" if signing_type == "presign-url" else "presign-post")
         event = "choose-signer.%s.%s" % (self._hyphenized, operation_name)
         if self._event_emitter.has_handlers(event):
