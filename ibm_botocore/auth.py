@@ -167,7 +167,9 @@ class SigV4Auth(BaseSigner):
         return request.context.get("payload_signing_enabled", True)
 
     def canonical_request(self, request: RequestLike) -> str:
-        headers = self.headers_to_sign(request)
+        return self._canonical_request(request, self.headers_to_sign(request))
+
+    def _canonical_request(self, request: RequestLike, headers: Dict[str, List[str]]) -> str:
         body_hash = request.headers.get("X-Amz-Content-SHA256")
         if body_hash is None:
             body_hash = self.payload(request)
@@ -211,11 +213,13 @@ class SigV4Auth(BaseSigner):
         stamp = datetime.datetime.utcnow().strftime(SIGV4_TIMESTAMP)
         request.context["timestamp"] = stamp
         self._modify_request_before_signing(request)
-        canonical = self.canonical_request(request)
-        logger.debug("SigV4 canonical request:\n%s", canonical)
+        headers = self.headers_to_sign(request)
+        canonical = self._canonical_request(request, headers)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("SigV4 canonical request:\n%s", canonical)
         to_sign = self.string_to_sign(request, canonical)
         signature = self.signature(to_sign, request)
-        self._inject_signature(request, signature)
+        self._inject_signature(request, signature, headers)
 
     def _modify_request_before_signing(self, request: RequestLike) -> None:
         headers = request.headers
@@ -230,8 +234,9 @@ class SigV4Auth(BaseSigner):
                 del headers["X-Amz-Security-Token"]
             headers["X-Amz-Security-Token"] = token
 
-    def _inject_signature(self, request: RequestLike, signature: str) -> None:
-        headers = self.headers_to_sign(request)
+    def _inject_signature(self, request: RequestLike, signature: str, headers: Optional[Dict[str, List[str]]] = None) -> None:
+        if headers is None:
+            headers = self.headers_to_sign(request)
         request.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
             self.credentials.access_key,
             self.scope(request),
@@ -316,7 +321,7 @@ class SigV4QueryAuth(SigV4Auth):
         signed = super().headers_to_sign(request)
         return {k: v for k, v in signed.items() if k == "host" or k.startswith("x-amz-") and k != "x-amz-content-sha256"}
 
-    def _inject_signature(self, request: RequestLike, signature: str) -> None:
+    def _inject_signature(self, request: RequestLike, signature: str, headers: Optional[Dict[str, List[str]]] = None) -> None:
         request.url += "&X-Amz-Signature=" + signature
 
 

@@ -6,6 +6,7 @@ import binascii
 import datetime
 import hashlib
 import re
+import sys
 from email.utils import formatdate
 from typing import Any, Iterable, Mapping, Optional, Tuple, Union
 from urllib.parse import quote
@@ -86,11 +87,31 @@ def _to_utc_datetime(value: Union[datetime.datetime, datetime.date, str, int, fl
     return parse_timestamp(value)
 
 
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_RFC822_RE = re.compile(r"^(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d\d):(\d\d):(\d\d) (?:GMT|UTC|\+0000|Z)$")
+_fromisoformat = datetime.datetime.fromisoformat
+
+
 def parse_timestamp(value: Union[str, int, float]) -> datetime.datetime:
-    """Parse an ISO 8601, RFC 822 or epoch timestamp into an aware datetime (UTC)."""
+    """Parse an ISO 8601, RFC 822 or epoch timestamp into an aware datetime (UTC).
+
+    The two forms S3 sends (``2024-05-01T12:00:00.000Z`` in bodies and
+    ``Wed, 01 May 2024 12:00:00 GMT`` in headers) take a fast path.
+    """
     if isinstance(value, (int, float)):
         return datetime.datetime.fromtimestamp(value, UTC)
     text = value.strip()
+    if len(text) >= 20 and text[-1] == "Z" and text[10] == "T" and sys.version_info >= (3, 11):
+        try:
+            return _fromisoformat(text).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    match = _RFC822_RE.match(text)
+    if match is not None:
+        day, month, year, hour, minute, second = match.groups()
+        month_number = _MONTHS.get(month.title())
+        if month_number is not None:
+            return datetime.datetime(int(year), month_number, int(day), int(hour), int(minute), int(second), tzinfo=UTC)
     match = _ISO_RE.match(text)
     if match is not None:
         year, month, day, hour, minute, second, frac, zone = match.groups()
