@@ -5,7 +5,7 @@ import copy
 from typing import Any, List, Optional
 
 import ibm_botocore.session
-from ibm_botocore.client import Config
+from ibm_botocore.config import Config
 
 
 class Session:

@@ -7,11 +7,8 @@ import datetime
 import hashlib
 import re
 import sys
-from email.utils import formatdate
 from typing import Any, Iterable, Mapping, Optional, Tuple, Union
 from urllib.parse import quote
-
-from dateutil.tz import tzutc
 
 from ibm_botocore.exceptions import MD5UnavailableError
 
@@ -21,7 +18,24 @@ try:
 except (ValueError, AttributeError):  # FIPS builds
     MD5_AVAILABLE = False
 
-UTC = tzutc()
+
+def _make_utc():
+    # dateutil's tzutc() is what ibm-cos-sdk puts on every parsed datetime (so reprs
+    # and comparisons match); it is imported on first use, not at import time.
+    from dateutil.tz import tzutc
+
+    return tzutc()
+
+
+UTC = None  # replaced by tzutc() on first use; see _utc()
+
+
+def _utc():
+    global UTC
+    if UTC is None:
+        UTC = _make_utc()
+    return UTC
+
 ISO8601 = "%Y-%m-%dT%H:%M:%SZ"
 ISO8601_MICRO = "%Y-%m-%dT%H:%M:%S.%fZ"
 SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
@@ -80,10 +94,10 @@ _ISO_RE = re.compile(
 def _to_utc_datetime(value: Union[datetime.datetime, datetime.date, str, int, float]) -> datetime.datetime:
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+            return value.replace(tzinfo=_utc())
+        return value.astimezone(_utc())
     if isinstance(value, datetime.date):
-        return datetime.datetime(value.year, value.month, value.day, tzinfo=UTC)
+        return datetime.datetime(value.year, value.month, value.day, tzinfo=_utc())
     return parse_timestamp(value)
 
 
@@ -99,11 +113,11 @@ def parse_timestamp(value: Union[str, int, float]) -> datetime.datetime:
     ``Wed, 01 May 2024 12:00:00 GMT`` in headers) take a fast path.
     """
     if isinstance(value, (int, float)):
-        return datetime.datetime.fromtimestamp(value, UTC)
+        return datetime.datetime.fromtimestamp(value, _utc())
     text = value.strip()
     if len(text) >= 20 and text[-1] == "Z" and text[10] == "T" and sys.version_info >= (3, 11):
         try:
-            return _fromisoformat(text).replace(tzinfo=UTC)
+            return _fromisoformat(text).replace(tzinfo=_utc())
         except ValueError:
             pass
     match = _RFC822_RE.match(text)
@@ -111,12 +125,12 @@ def parse_timestamp(value: Union[str, int, float]) -> datetime.datetime:
         day, month, year, hour, minute, second = match.groups()
         month_number = _MONTHS.get(month.title())
         if month_number is not None:
-            return datetime.datetime(int(year), month_number, int(day), int(hour), int(minute), int(second), tzinfo=UTC)
+            return datetime.datetime(int(year), month_number, int(day), int(hour), int(minute), int(second), tzinfo=_utc())
     match = _ISO_RE.match(text)
     if match is not None:
         year, month, day, hour, minute, second, frac, zone = match.groups()
         micro = int((frac or "0")[:6].ljust(6, "0"))
-        result = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=UTC)
+        result = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=_utc())
         if zone and zone != "Z":
             sign = 1 if zone[0] == "+" else -1
             digits = zone[1:].replace(":", "")
@@ -124,7 +138,7 @@ def parse_timestamp(value: Union[str, int, float]) -> datetime.datetime:
             result = result - sign * offset
         return result
     try:
-        return datetime.datetime.fromtimestamp(float(text), UTC)
+        return datetime.datetime.fromtimestamp(float(text), _utc())
     except ValueError:
         pass
     from dateutil import parser as date_parser
@@ -134,8 +148,8 @@ def parse_timestamp(value: Union[str, int, float]) -> datetime.datetime:
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError("Invalid timestamp %r: %s" % (value, exc))
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=_utc())
+    return parsed.astimezone(_utc())
 
 
 def format_iso8601(value: Any) -> str:
@@ -145,9 +159,16 @@ def format_iso8601(value: Any) -> str:
     return dt.strftime(ISO8601)
 
 
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def format_rfc822(value: Any) -> str:
+    """``Wed, 02 Jan 2030 03:04:05 GMT`` (locale independent)."""
     dt = _to_utc_datetime(value)
-    return formatdate(dt.timestamp(), usegmt=True)
+    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
+        _DAY_NAMES[dt.weekday()], dt.day, _MONTH_NAMES[dt.month - 1], dt.year, dt.hour, dt.minute, dt.second,
+    )
 
 
 def format_unix(value: Any) -> int:
