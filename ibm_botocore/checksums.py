@@ -172,6 +172,7 @@ class StreamingChecksumBody(StreamingBody):
         super().__init__(raw_stream, content_length)
         self._checksum = checksum
         self._expected = expected
+        self.algorithm: Optional[str] = None  # the algorithm's name, e.g. 'crc32' (set by the creator)
 
     def read(self, amt: Optional[int] = None) -> bytes:
         chunk = super().read(amt)

@@ -10,6 +10,8 @@ many retries were needed; ``MaxAttemptsReached`` is set when they ran out.
 """
 from __future__ import annotations
 
+import datetime
+import email.utils
 import logging
 import time
 import uuid
@@ -85,9 +87,8 @@ class Endpoint:
         emitter = self._event_emitter
         op_name = operation_model.name
         event_suffix = "%s.%s" % (self.service_id, op_name)
-        headers = request_dict["headers"]
-        headers["amz-sdk-invocation-id"] = str(uuid.uuid4())
-        attempt_suffix = "; max=%d" % policy.max_attempts if policy.mode != "legacy" else ""
+        invocation_id = str(uuid.uuid4())
+        ttl: Optional[str] = None
         body = request_dict["body"]
         start_position = _stream_position(body)
         context = request_dict.setdefault("context", {})
@@ -96,15 +97,17 @@ class Endpoint:
         sent_before = False
         while True:
             attempt += 1
-            headers["amz-sdk-request"] = "attempt=%d%s" % (attempt, attempt_suffix)
             if sent_before and start_position is not None:
                 body.seek(start_position)
             sent_before = True
             request = create_request_object(request_dict)
-            context["retries"] = {"attempt": attempt, "invocation-id": headers["amz-sdk-invocation-id"]}
+            context["retries"] = {"attempt": attempt, "invocation-id": invocation_id}
             emitter.emit("request-created." + event_suffix, request=request, operation_name=op_name)
             if self.request_signer is not None:
                 self.request_signer.sign(op_name, request)
+            # Added after signing, as ibm-cos-sdk does: these bookkeeping headers are not signed.
+            request.headers["amz-sdk-invocation-id"] = invocation_id
+            request.headers["amz-sdk-request"] = _sdk_request_header(attempt, policy.max_attempts, ttl)
             prepared = request.prepare()
             prepared.stream_output = operation_model.has_streaming_output
             http_response: Optional[AWSResponse] = None
@@ -115,6 +118,7 @@ class Endpoint:
             except _TRANSPORT_ERRORS as exc:
                 exception = exc
             status = http_response.status_code if http_response is not None else None
+            ttl = _retry_ttl(http_response, context) if http_response is not None else None
             if status in (401, 403) and not token_refreshed and self._token_expired(parsed):
                 # The IAM token expired between signing and arrival (or the clock is
                 # off): get a new one once and resend, without spending a retry.
@@ -182,7 +186,13 @@ class Endpoint:
             customized_response_dict={},
         )
         body = response_dict.get("body")
-        if status < 300 and operation_model.has_streaming_output and self.validate_response_checksums:
+        checked = None
+        if (
+            status < 300
+            and operation_model.has_streaming_output
+            and self.validate_response_checksums
+            and context.get("validate_response_checksum")
+        ):
             checked = s3.checksum_validating_body(
                 {k.lower(): v for k, v in http_response.headers.items()},
                 http_response.raw,
@@ -191,9 +201,32 @@ class Endpoint:
             if checked is not None:
                 response_dict["body"] = checked
         parsed = self._parser.parse(response_dict, operation_model.output_shape)
+        if checked is not None:
+            parsed["ResponseMetadata"]["ChecksumAlgorithm"] = checked.algorithm
         if status < 300:
             s3.customize_response(operation_model, parsed, status, body, context)
         return http_response, parsed
+
+
+def _sdk_request_header(attempt: int, max_attempts: int, ttl: Optional[str]) -> str:
+    """``amz-sdk-request``: ``attempt=1``, then ``[ttl=...; ]attempt=N; max=M`` on retries."""
+    if attempt == 1:
+        return "attempt=1"
+    value = "attempt=%d; max=%d" % (attempt, max_attempts)
+    return "ttl=%s; %s" % (ttl, value) if ttl else value
+
+
+def _retry_ttl(http_response: AWSResponse, context: Dict[str, Any]) -> Optional[str]:
+    """When a retry should be given up by the server: its Date plus the read timeout."""
+    date = http_response.headers.get("Date")
+    if not date:
+        return None
+    try:
+        server_time = email.utils.parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    read_timeout = getattr(context.get("client_config"), "read_timeout", None) or DEFAULT_TIMEOUT
+    return (server_time + datetime.timedelta(seconds=read_timeout)).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _stream_position(body: Any) -> Optional[int]:

@@ -619,7 +619,8 @@ class ClientError(Exception):
         return ""
 
     def __reduce__(self):
-        return self.__class__, (self.response, self.operation_name)
+        # Modeled subclasses are created per client; they unpickle as ClientError.
+        return ClientError, (self.response, self.operation_name)
 
 
 class EventStreamError(ClientError):

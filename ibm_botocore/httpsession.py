@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 import urllib3
+import urllib3.connection
 from urllib3.exceptions import (
     ConnectTimeoutError as URLLib3ConnectTimeoutError,
     LocationParseError,
@@ -169,6 +170,8 @@ class URLLib3Session:
         pool = self._pools.get(key)
         if pool is None:
             pool = self._manager.connection_from_url(url)
+            if parts.scheme == "http" and pool.ConnectionCls is urllib3.connection.HTTPConnection:
+                pool.ConnectionCls = _FileRegionHTTPConnection
             self._pools[key] = pool
         return pool, False
 
@@ -185,10 +188,13 @@ class URLLib3Session:
                 headers.pop("Transfer-Encoding", None)
                 for key in [k for k in headers if k.lower() == "transfer-encoding"]:
                     del headers[key]
+            body = request.body
+            if not proxied and not chunked and pool.ConnectionCls is _FileRegionHTTPConnection:
+                body = _file_region_body(body, headers)
             raw = pool.urlopen(
                 method=request.method,
                 url=target,
-                body=request.body,
+                body=body,
                 headers=headers,
                 retries=_NO_RETRIES,
                 assert_same_host=False,
@@ -225,6 +231,69 @@ class URLLib3Session:
         for manager in self._proxy_managers.values():
             manager.clear()
         self._pools.clear()
+
+
+# -- zero-copy request bodies -----------------------------------------------------------------
+# A request body may offer ``sendfile_region()`` -> ``(fd, offset, count, on_sent)`` (transfer
+# parts read from a file do). Over plain HTTP its bytes then go from the page cache to the
+# socket with sendfile(2) instead of being read into Python and written out again;
+# ``on_sent(n)`` tells the body how far it got. Anything else is sent as usual.
+class _FileRegion:
+    __slots__ = ("fd", "offset", "count", "on_sent")
+
+    def __init__(self, fd: int, offset: int, count: int, on_sent: Any) -> None:
+        self.fd = fd
+        self.offset = offset
+        self.count = count
+        self.on_sent = on_sent
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def seek(self, *args: Any) -> None:
+        # socket.sendfile() repositions the file when done; the region reads by offset.
+        pass
+
+    def send_to(self, sock: socket.socket) -> None:
+        sent = sock.sendfile(self, self.offset, self.count) if self.count else 0
+        if sent != self.count:
+            raise ConnectionError("request body: the file ended after %d of %d bytes" % (sent, self.count))
+        if self.on_sent is not None:
+            self.on_sent(sent)
+
+
+class _FileRegionChunks:
+    """What urllib3 iterates for a file-region body: the region itself, once."""
+
+    __slots__ = ("_region",)
+
+    def __init__(self, region: _FileRegion) -> None:
+        self._region = region
+
+    def __iter__(self) -> Any:
+        yield self._region
+
+
+def _file_region_body(body: Any, headers: Dict[str, Any]) -> Any:
+    offer = getattr(body, "sendfile_region", None)
+    if offer is None or not any(k.lower() == "content-length" for k in headers):
+        return body
+    region = offer()
+    if region is None:
+        return body
+    return _FileRegionChunks(_FileRegion(*region))
+
+
+class _FileRegionHTTPConnection(urllib3.connection.HTTPConnection):
+    """A plain-HTTP connection that can send file regions with sendfile(2)."""
+
+    def send(self, data: Any) -> None:  # type: ignore[override]
+        if isinstance(data, _FileRegion):
+            if self.sock is None:
+                self.connect()
+            data.send_to(self.sock)
+            return
+        super().send(data)
 
 
 def _request_target(url: str) -> str:

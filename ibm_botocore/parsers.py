@@ -61,6 +61,23 @@ def _xml_root(body: bytes) -> Element:
         raise ResponseParserError("Unable to parse response (%s), invalid XML received. Further retries may succeed:\n%r" % (exc, body[:2048]))
 
 
+def _header_metadata(lowered: Mapping[str, str]) -> Dict[str, str]:
+    """RequestId/HostId from the response headers (HostId only alongside a request id)."""
+    if "x-amzn-requestid" in lowered:
+        return {"RequestId": lowered["x-amzn-requestid"]}
+    if "x-amz-request-id" in lowered:
+        return {"RequestId": lowered["x-amz-request-id"], "HostId": lowered.get("x-amz-id-2", "")}
+    return {}
+
+
+def _element_value(node: Element) -> Any:
+    """Untyped XML (error bodies): a leaf is its text, an element with children a dict."""
+    children = list(node)
+    if not children:
+        return node.text
+    return {_local(child.tag): _element_value(child) for child in children}
+
+
 def lowercase_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     return {name.lower(): value for name, value in headers.items()}
 
@@ -169,19 +186,12 @@ class ResponseParser:
         lowered = lowercase_headers(headers)
         if status >= 301:
             parsed = self._parse_error(response, lowered)
-        elif shape is None:
-            parsed = {}
         else:
-            parsed = self._parse_success(response, lowered, shape)
+            parsed = {} if shape is None else self._parse_success(response, lowered, shape)
+            parsed["ResponseMetadata"] = _header_metadata(lowered)
         metadata = parsed.get("ResponseMetadata")
         if metadata is None:
             metadata = parsed["ResponseMetadata"] = {}
-        if "RequestId" not in metadata:
-            request_id = lowered.get("x-amz-request-id")
-            if request_id is not None:
-                metadata["RequestId"] = request_id
-        if "HostId" not in metadata:
-            metadata["HostId"] = lowered.get("x-amz-id-2", "")
         metadata["HTTPStatusCode"] = status
         metadata["HTTPHeaders"] = lowered
         return parsed
@@ -218,7 +228,7 @@ class RestXMLParser(ResponseParser):
         table: _OutputTable = _table(shape, "_rest_output_table", _OutputTable)
         result: Dict[str, Any] = {}
         if table.headers or table.prefixes:
-            self._parse_headers(lowered, table, result)
+            self._parse_headers(lowered, table, result, response["headers"])
         if table.status_member is not None:
             result[table.status_member] = response["status_code"]
         body = response.get("body")
@@ -238,7 +248,7 @@ class RestXMLParser(ResponseParser):
             result[table.payload] = self._structure(root, shape.members[table.payload])
         return result
 
-    def _parse_headers(self, lowered: Mapping[str, str], table: _OutputTable, result: Dict[str, Any]) -> None:
+    def _parse_headers(self, lowered: Mapping[str, str], table: _OutputTable, result: Dict[str, Any], original: Mapping[str, str]) -> None:
         members = table.headers
         for name, value in lowered.items():
             hit = members.get(name)
@@ -246,9 +256,10 @@ class RestXMLParser(ResponseParser):
                 member_name, member = hit
                 result[member_name] = self._header_value(value, member)
         for prefix, member_name in table.prefixes:
+            # Map keys keep the spelling the server used (x-amz-meta-Mixed-Case -> 'Mixed-Case').
             found = {}
-            for name, value in lowered.items():
-                if name.startswith(prefix):
+            for name, value in original.items():
+                if name.lower().startswith(prefix):
                     found[name[len(prefix) :]] = value
             result[member_name] = found
 
@@ -338,43 +349,46 @@ class RestXMLParser(ResponseParser):
 
     # -- errors ---------------------------------------------------------------------
     def _parse_error(self, response: Mapping[str, Any], lowered: Mapping[str, str]) -> Dict[str, Any]:
+        """Error responses, in the shapes ibm-cos-sdk produces.
+
+        * ``<Error>`` root (S3): every child except RequestId/HostId goes into ``Error``;
+          the request id comes from the headers.
+        * another root with an ``<Error>`` child (``<ErrorResponse>``): ``Error`` from that
+          child (``Code``/``Message`` default to ''), ``RequestId`` from the root.
+        * no body, a body that is not XML, or XML without any error element: ``Code`` is
+          the status code and ``Message`` its reason phrase.
+        """
         status = response["status_code"]
         body = response.get("body")
         if isinstance(body, (bytes, bytearray)) and body.strip():
             try:
-                root = _xml_root(bytes(body))
+                root: Optional[Element] = _xml_root(bytes(body))
             except ResponseParserError:
-                return self._generic_error(status, lowered)
-            error_node = root
-            if _local(root.tag) != "Error":
-                for candidate in root.iter():
-                    if _local(candidate.tag) == "Error":
-                        error_node = candidate
-                        break
-            error: Dict[str, Any] = {}
-            metadata: Dict[str, Any] = {}
-            for child in error_node:
-                tag = _local(child.tag)
-                text = child.text if child.text is not None else ""
-                if tag == "RequestId":
-                    metadata["RequestId"] = text
-                elif tag == "HostId":
-                    metadata["HostId"] = text
-                else:
-                    error[tag] = text
-            if "Code" not in error and "Message" not in error:
-                return self._generic_error(status, lowered)
-            error.setdefault("Message", "")
-            if "RequestId" not in metadata and "x-amz-request-id" in lowered:
-                metadata["RequestId"] = lowered["x-amz-request-id"]
-            return {"Error": error, "ResponseMetadata": metadata}
+                root = None
+            if root is not None and _local(root.tag) == "Error":
+                error = {}
+                for child in root:
+                    tag = _local(child.tag)
+                    if tag not in ("RequestId", "HostId"):
+                        error[tag] = _element_value(child)
+                return {"Error": error, "ResponseMetadata": _header_metadata(lowered)}
+            if root is not None:
+                values = {_local(child.tag): _element_value(child) for child in root}
+                if isinstance(values.get("Error"), dict):
+                    result: Dict[str, Any] = {"Error": {"Message": "", "Code": ""}}
+                    result["Error"].update(values.pop("Error"))
+                    if "RequestId" in values:
+                        result["ResponseMetadata"] = {"RequestId": values.pop("RequestId")}
+                    for key, value in values.items():
+                        result.setdefault(key, value)
+                    return result
         return self._generic_error(status, lowered)
 
     @staticmethod
     def _generic_error(status: int, lowered: Mapping[str, str]) -> Dict[str, Any]:
         return {
             "Error": {"Code": str(status), "Message": http.client.responses.get(status, "")},
-            "ResponseMetadata": {},
+            "ResponseMetadata": {"RequestId": lowered.get("x-amz-request-id", ""), "HostId": lowered.get("x-amz-id-2", "")},
         }
 
 

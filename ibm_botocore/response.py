@@ -1,8 +1,10 @@
 """``StreamingBody``: the file-like ``Body`` of GetObject responses."""
 from __future__ import annotations
 
+import http.client
 import io
 import logging
+import socket
 from typing import Any, Iterator, Optional
 
 from urllib3.exceptions import HTTPError as URLLib3HTTPError
@@ -58,16 +60,68 @@ class StreamingBody(io.IOBase):
 
     def readinto(self, buffer: Any) -> int:
         """Read into a writable buffer; returns the number of bytes read (0 at the end)."""
-        try:
-            count = self._raw_stream.readinto(buffer)
-        except URLLib3ReadTimeoutError as exc:
-            raise ReadTimeoutError(endpoint_url=getattr(exc, "url", ""), error=exc)
-        except (URLLib3ProtocolError, URLLib3HTTPError) as exc:
-            raise ResponseStreamingError(error=exc)
+        fp = self._direct_fp()
+        if fp is not None:
+            count = self._readinto_direct(fp, buffer)
+        else:
+            try:
+                count = self._raw_stream.readinto(buffer)
+            except URLLib3ReadTimeoutError as exc:
+                raise ReadTimeoutError(endpoint_url=getattr(exc, "url", ""), error=exc)
+            except (URLLib3ProtocolError, URLLib3HTTPError) as exc:
+                raise ResponseStreamingError(error=exc)
         self._amount_read += count
         if count == 0 and len(buffer) > 0:
             self._verify_content_length()
         return count
+
+    # urllib3's readinto() reads into a temporary bytes object and copies it (two extra
+    # copies and an allocation per call). When nothing needs decoding, the http.client
+    # response underneath can fill the caller's buffer straight from the socket; the
+    # urllib3 response's byte counters and connection release are kept as it would.
+    def _direct_fp(self) -> Any:
+        raw = self._raw_stream
+        fp = getattr(raw, "_fp", None)
+        if fp is None or not isinstance(fp, http.client.HTTPResponse) or fp.fp is None:
+            return None
+        if getattr(raw, "decode_content", True) or getattr(raw, "_decoder", None) is not None:
+            return None
+        pending = getattr(raw, "_decoded_buffer", None)
+        if pending is None or len(pending) or not hasattr(raw, "_fp_bytes_read"):
+            return None
+        return fp
+
+    def _readinto_direct(self, fp: http.client.HTTPResponse, buffer: Any) -> int:
+        raw = self._raw_stream
+        try:
+            count = fp.readinto(buffer)
+        except socket.timeout as exc:
+            self._drop_connection(fp)
+            raise ReadTimeoutError(endpoint_url="", error=exc)
+        except (http.client.HTTPException, OSError) as exc:
+            self._drop_connection(fp)
+            raise ResponseStreamingError(error=exc)
+        raw._fp_bytes_read += count
+        if getattr(raw, "length_remaining", None) is not None:
+            raw.length_remaining -= count
+        if fp.isclosed():
+            if not count and len(buffer) and self._content_length is not None and self._amount_read < self._content_length:
+                self._drop_connection(fp)
+            else:
+                raw.release_conn()
+        return count
+
+    def _drop_connection(self, fp: http.client.HTTPResponse) -> None:
+        """Close a connection whose response broke off (it must not be reused)."""
+        raw = self._raw_stream
+        try:
+            fp.close()
+            connection = getattr(raw, "_connection", None)
+            if connection is not None:
+                connection.close()
+            raw.release_conn()
+        except Exception:
+            pass
 
     def readlines(self) -> list:  # type: ignore[override]
         return self.read().splitlines(True)

@@ -146,7 +146,7 @@ class StandardRetryPolicy(RetryPolicy):
         if cost is None:
             return None
         self._local.cost = cost
-        return min(random.random() * (2 ** attempt), _MAX_BACKOFF)
+        return min(random.random() * (2 ** (attempt - 1)), _MAX_BACKOFF)
 
     def on_success(self) -> None:
         cost = getattr(self._local, "cost", None)

@@ -20,14 +20,15 @@ import base64
 import io
 import re
 from typing import Any, Dict, Mapping, Optional
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 from xml.etree.ElementTree import ParseError, fromstring
 
-from ibm_botocore import checksums
+from ibm_botocore import UNSIGNED, checksums
 from ibm_botocore.exceptions import ParamValidationError
 from ibm_botocore.utils import calculate_md5_b64, get_md5
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
+STREAMING_UNSIGNED_PAYLOAD_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 
 _VALID_BUCKET = re.compile(r"^[a-zA-Z0-9.\-_]{1,255}$")
 _VALID_ARN = re.compile(
@@ -111,18 +112,18 @@ def validate_bucket_name(params: Mapping[str, Any]) -> None:
         return
     raise ParamValidationError(
         report='Invalid bucket name "%s": Bucket name must match the regex "%s" or be an ARN matching the regex "%s"'
-        % (bucket, _VALID_BUCKET.pattern, _VALID_ARN.pattern.split("|")[0])
+        % (bucket, _VALID_BUCKET.pattern, _VALID_ARN.pattern)
     )
 
 
 def _sse_c(params: Dict[str, Any], key_param: str, md5_param: str) -> None:
     key = params.get(key_param)
-    if key is None:
+    if key is None or md5_param in params:
+        # A caller who gives the key MD5 has prepared both values: both are sent as given.
         return
     raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
     params[key_param] = base64.b64encode(raw).decode("utf-8")
-    if md5_param not in params:
-        params[md5_param] = base64.b64encode(get_md5(raw).digest()).decode("utf-8")
+    params[md5_param] = base64.b64encode(get_md5(raw).digest()).decode("utf-8")
 
 
 def quote_copy_source(copy_source: Any) -> Any:
@@ -137,10 +138,7 @@ def quote_copy_source(copy_source: Any) -> Any:
             bucket = copy_source["Bucket"]
             key = copy_source["Key"]
         except KeyError as exc:
-            raise ParamValidationError(
-                report="Invalid type for parameter CopySource, value: %s, type: %s, valid types: <class 'str'>, <class 'dict'> (a dict needs the keys Bucket and Key; missing %s)"
-                % (copy_source, type(copy_source), exc)
-            )
+            raise ParamValidationError(report="Missing required parameter: %s" % exc)
         value = "%s/%s" % (bucket, quote(key, safe="/~"))
         version = copy_source.get("VersionId")
         if version is not None:
@@ -154,14 +152,21 @@ def _check_metadata(params: Mapping[str, Any]) -> None:
     if not isinstance(metadata, dict):
         return
     for key, value in metadata.items():
-        for label, text in (("key", key), ("value", value)):
-            if isinstance(text, str):
-                try:
-                    text.encode("ascii")
-                except UnicodeEncodeError:
-                    raise ParamValidationError(
-                        report="Non ascii characters found in S3 metadata for %s \"%s\", S3 metadata can only contain ASCII characters. " % (label, text)
-                    )
+        if not (_is_ascii(key) and _is_ascii(value)):
+            raise ParamValidationError(
+                report='Non ascii characters found in S3 metadata for key "%s", value: "%s".  \n'
+                "S3 metadata can only contain ASCII characters. " % (key, value)
+            )
+
+
+def _is_ascii(text: Any) -> bool:
+    if not isinstance(text, str):
+        return True
+    try:
+        text.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def customize_params(operation_model: Any, params: Dict[str, Any], context: Dict[str, Any], settings: S3Settings) -> Dict[str, Any]:
@@ -186,6 +191,9 @@ def customize_params(operation_model: Any, params: Dict[str, Any], context: Dict
     mode_member = checksum.get("requestValidationModeMember")
     if mode_member and mode_member not in params and settings.response_checksum_validation == "when_supported":
         params[mode_member] = "ENABLED"
+    if mode_member and mode_member in params:
+        # the response checksum is checked only when the request asked for one
+        context["validate_response_checksum"] = True
     return params
 
 
@@ -201,7 +209,15 @@ def resolve_url(operation_name: str, request_dict: Dict[str, Any], bucket: Optio
     from ibm_botocore.awsrequest import prepare_request_dict
 
     prepare_request_dict(request_dict, settings.endpoint_url, request_dict.get("context"))
-    if bucket is None or operation_name in _PATH_STYLE_OPERATIONS:
+    if bucket is None:
+        return
+    # The SigV2 canonical resource always names the bucket, and a bucket-level request
+    # is signed as "/bucket/" (the URL itself stays "/bucket").
+    prefix = "/" + quote(bucket, safe="~")
+    url_path = (request_dict.get("url_path") or "").split("?", 1)[0]
+    if url_path == prefix or url_path.startswith(prefix + "/"):
+        request_dict["auth_path"] = url_path if url_path != prefix else prefix + "/"
+    if operation_name in _PATH_STYLE_OPERATIONS:
         return
     style = settings.addressing_style
     if style == "path" or (style == "auto" and settings.custom_endpoint):
@@ -209,10 +225,8 @@ def resolve_url(operation_name: str, request_dict: Dict[str, Any], bucket: Optio
     if not is_dns_compatible(bucket):
         return
     parts = urlsplit(request_dict["url"])
-    prefix = "/" + quote(bucket, safe="~")
     path = parts.path
     if path == prefix or path.startswith(prefix + "/"):
-        request_dict["auth_path"] = path if path != prefix else prefix + "/"
         path = path[len(prefix) :] or "/"
         netloc = "%s.%s" % (bucket, parts.netloc)
         request_dict["url"] = urlunsplit((parts.scheme, netloc, path, parts.query, ""))
@@ -230,6 +244,24 @@ def _has_checksum_header(headers: Mapping[str, Any]) -> bool:
     return False
 
 
+_ANY_CHECKSUM_HEADER = re.compile(r"^x-amz-checksum-[a-z0-9]*$", re.IGNORECASE)
+
+
+def _has_integrity_header(headers: Mapping[str, Any]) -> bool:
+    """Content-MD5, or any x-amz-checksum-* header the caller set (even -type/-mode)."""
+    return any(key.lower() == "content-md5" or _ANY_CHECKSUM_HEADER.match(key) for key in headers)
+
+
+def _member_header_name(operation_model: Any, member: str) -> Optional[str]:
+    shape = operation_model.input_shape
+    if shape is None or member not in shape.members:
+        return None
+    serialization = shape.members[member].serialization
+    if serialization.get("location") != "header":
+        return None
+    return serialization.get("name", member)
+
+
 def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings) -> None:
     spec = operation_model.http_checksum
     legacy_required = operation_model.http_checksum_required
@@ -240,13 +272,19 @@ def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: 
     if not required and not user_algorithm and not (algorithm_member and settings.request_checksum_calculation == "when_supported"):
         return
     if _has_checksum_header(headers):
+        # The caller computed the checksum (e.g. ChecksumCRC32=...): nothing to add, and no
+        # checksum context either -- ibm-cos-sdk then signs the payload hash (SigV4 sends the
+        # body's SHA-256, not UNSIGNED-PAYLOAD, even over https).
         return
     algorithm = (user_algorithm or "CRC32").lower()
     checksum_cls = checksums.checksum_class(algorithm)
     name = checksums.header_name(algorithm)
     if algorithm_member and not user_algorithm:
-        # the model serializes the member as x-amz-sdk-checksum-algorithm; mirror it
-        headers["x-amz-sdk-checksum-algorithm"] = algorithm.upper()
+        # Announce the default algorithm through the member's own header, when the input
+        # shape has that member (DeleteObjects, PutObjectAcl... name it but lack it).
+        wire_name = _member_header_name(operation_model, algorithm_member)
+        if wire_name is not None:
+            headers[wire_name] = algorithm.upper()
     body = request_dict["body"]
     use_trailer = (
         operation_model.has_streaming_input
@@ -273,6 +311,9 @@ def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: 
         headers["Content-Encoding"] = content_encoding + ",aws-chunked" if content_encoding else "aws-chunked"
         headers["Transfer-Encoding"] = "chunked"
         headers["X-Amz-Trailer"] = name
+        if settings.signature_version is UNSIGNED:
+            # no signer will describe the payload: say it is an unsigned, trailing-checksum stream
+            headers["X-Amz-Content-SHA256"] = STREAMING_UNSIGNED_PAYLOAD_TRAILER
         if length is not None:
             headers["X-Amz-Decoded-Content-Length"] = str(length)
         headers.pop("Content-Length", None)
@@ -291,10 +332,16 @@ def customize_request(operation_model: Any, request_dict: Dict[str, Any], params
     if name in _ESCAPE_XML_OPERATIONS and isinstance(body, bytes):
         body = body.replace(b"\r", b"&#xD;").replace(b"\n", b"&#xA;")
         request_dict["body"] = body
+    # Expect goes with bodies given as streams; PutObject/UploadPart bodies count as streams
+    # once given (bytes and str included), an absent Body does not.  Decided on the body as
+    # serialized, before a checksum trailer wraps it.
+    given = params.get("Body")
+    streaming_body = name in _STREAMING_BODY_OPERATIONS and (isinstance(given, (str, bytes)) or _is_file_like(given))
+    expect = request_dict["method"] in ("PUT", "POST") and (streaming_body or _is_file_like(body))
     _apply_checksum(operation_model, request_dict, params, settings)
-    if name in _ALWAYS_MD5_OPERATIONS and "Content-MD5" not in headers:
+    if name in _ALWAYS_MD5_OPERATIONS and "checksum" not in request_dict["context"] and not _has_integrity_header(headers):
         headers["Content-MD5"] = calculate_md5_b64(request_dict["body"])
-    if request_dict["method"] in ("PUT", "POST") and (name in _STREAMING_BODY_OPERATIONS or _is_file_like(request_dict["body"])):
+    if expect:
         headers["Expect"] = "100-continue"
 
 
@@ -318,11 +365,11 @@ def _decode_list_keys(operation_name: str, parsed: Dict[str, Any]) -> None:
     top, nested = _URL_DECODED[operation_name]
     for key in top:
         if key in parsed and isinstance(parsed[key], str):
-            parsed[key] = unquote(parsed[key])
+            parsed[key] = unquote_plus(parsed[key])
     for list_key, item_key in nested:
         for item in parsed.get(list_key, ()):
             if item_key in item:
-                item[item_key] = unquote(item[item_key])
+                item[item_key] = unquote_plus(item[item_key])
 
 
 def _parse_location(body: bytes) -> Optional[str]:
@@ -358,5 +405,7 @@ def checksum_validating_body(headers: Mapping[str, str], raw: Any, content_lengt
             continue
         if algorithm not in checksums.SUPPORTED_ALGORITHMS:
             continue
-        return checksums.StreamingChecksumBody(raw, content_length, checksums.checksum_class(algorithm)(), value)
+        body = checksums.StreamingChecksumBody(raw, content_length, checksums.checksum_class(algorithm)(), value)
+        body.algorithm = algorithm
+        return body
     return None

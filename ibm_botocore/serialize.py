@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ibm_botocore.exceptions import ParamValidationError
 from ibm_botocore.model import OperationModel, Shape
-from ibm_botocore.utils import format_timestamp, percent_encode
+from ibm_botocore.utils import _to_utc_datetime, format_timestamp, percent_encode
 from ibm_botocore.validate import ParamValidationDecorator, ParamValidator
 
 DEFAULT_TIMESTAMP_FORMATS = {"header": "rfc822", "querystring": "iso8601", "body": "iso8601"}
@@ -130,6 +130,7 @@ class _XMLWriter:
         members = shape.members
         attrs = extra_attrs + _namespace_attr(shape.serialization)
         children: List[Tuple[str, Any, Shape]] = []
+        # Members go out in the caller's order (as ibm-cos-sdk writes them).
         for key, item in value.items():
             if item is None:
                 continue
@@ -142,12 +143,14 @@ class _XMLWriter:
                 attrs += ' %s="%s"' % (wire, _escape_attr(_scalar_text(item, member, "body")))
             else:
                 children.append((wire, item, member))
-        if not children:
-            self.parts.append("<%s%s />" % (name, attrs))
-            return
+        start = len(self.parts)
         self.parts.append("<%s%s>" % (name, attrs))
         for wire, item, member in children:
             self.element(wire, item, member)
+        if len(self.parts) == start + 1:
+            # nothing inside (no members, or only empty flattened lists): self-closing
+            self.parts[start] = "<%s%s />" % (name, attrs)
+            return
         self.parts.append("</%s>" % name)
 
     def list(self, name: str, value: List[Any], shape: Shape) -> None:
@@ -309,9 +312,13 @@ class RestXMLSerializer(Serializer):
         shape = info.shape
         kind = shape.type_name
         if kind == "timestamp":
-            headers[info.wire] = _timestamp_text(value, shape, "header")
+            # header timestamps carry whole seconds (fractions are dropped, as ibm-cos-sdk does)
+            whole = _to_utc_datetime(value).replace(microsecond=0)
+            headers[info.wire] = _timestamp_text(whole, shape, "header")
         elif kind == "boolean":
-            headers[info.wire] = _bool_text(value)
+            # Header booleans go out as Python spells them ("True"/"False"), exactly as
+            # ibm-cos-sdk sends them; query and XML booleans are lower case.
+            headers[info.wire] = str(bool(value))
         elif kind == "list":
             member = shape.member
             headers[info.wire] = ",".join(_scalar_text(v, member, "header") for v in value)

@@ -115,12 +115,13 @@ class ParamValidator:
         for required in shape.metadata.get("required", ()):
             if required not in value:
                 errors.report(name, "missing required field", required_name=required, user_params=value)
+        for key in value:
+            if key not in members:
+                errors.report(name, "unknown field", unknown_param=key, valid_names=list(members))
         for key, item in value.items():
             member = members.get(key)
-            if member is None:
-                errors.report(name, "unknown field", unknown_param=key, valid_names=list(members))
-                continue
-            self._check(item, member, errors, "%s.%s" % (name, key) if name else key)
+            if member is not None:
+                self._check(item, member, errors, "%s.%s" % (name, key) if name else key)
 
     def _check_list(self, value: Any, shape: Shape, errors: ValidationErrors, name: str) -> None:
         if not isinstance(value, (list, tuple)):
