@@ -14,7 +14,6 @@ import datetime
 import email.utils
 import logging
 import time
-import uuid
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from ibm_botocore import s3
@@ -24,6 +23,7 @@ from ibm_botocore.exceptions import HTTPClientError
 from ibm_botocore.httpsession import DEFAULT_TIMEOUT, MAX_POOL_CONNECTIONS, URLLib3Session
 from ibm_botocore.parsers import create_parser
 from ibm_botocore.response import StreamingBody
+from ibm_botocore.utils import uuid4_str
 from ibm_botocore.retries import LegacyRetryPolicy, RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Endpoint:
         emitter = self._event_emitter
         op_name = operation_model.name
         event_suffix = "%s.%s" % (self.service_id, op_name)
-        invocation_id = str(uuid.uuid4())
+        invocation_id = uuid4_str()
         ttl: Optional[str] = None
         body = request_dict["body"]
         start_position = _stream_position(body)

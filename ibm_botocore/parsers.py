@@ -11,10 +11,12 @@ list responses with thousands of entries cost one dictionary lookup per XML elem
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
-from xml.etree.ElementTree import Element, ParseError, XMLParser
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # ElementTree is imported on the first parse, not at import time
+    from xml.etree.ElementTree import Element
 
 from ibm_botocore.model import Shape
 from ibm_botocore.utils import parse_timestamp
@@ -53,6 +55,8 @@ def _local(tag: str) -> str:
 
 
 def _xml_root(body: bytes) -> Element:
+    from xml.etree.ElementTree import ParseError, XMLParser
+
     parser = XMLParser()
     try:
         parser.feed(body)
@@ -387,9 +391,18 @@ class RestXMLParser(ResponseParser):
     @staticmethod
     def _generic_error(status: int, lowered: Mapping[str, str]) -> Dict[str, Any]:
         return {
-            "Error": {"Code": str(status), "Message": http.client.responses.get(status, "")},
+            "Error": {"Code": str(status), "Message": _reason_phrase(status)},
             "ResponseMetadata": {"RequestId": lowered.get("x-amz-request-id", ""), "HostId": lowered.get("x-amz-id-2", "")},
         }
+
+
+def _reason_phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 PROTOCOL_PARSERS: Dict[str, type] = {"rest-xml": RestXMLParser}

@@ -21,7 +21,6 @@ import io
 import re
 from typing import Any, Dict, Mapping, Optional
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
-from xml.etree.ElementTree import ParseError, fromstring
 
 from ibm_botocore import UNSIGNED, checksums
 from ibm_botocore.exceptions import ParamValidationError
@@ -355,10 +354,20 @@ def is_200_error(operation_name: str, status: int, body: Any) -> bool:
     if not body.strip():
         return True
     try:
-        root = fromstring(body)
-    except ParseError:
+        root = _xml(body)
+    except ValueError:
         return True
     return root.tag == "Error" or root.tag.endswith("}Error")
+
+
+def _xml(body: bytes) -> Any:
+    """Parse an XML document; ElementTree is imported on first use. Raises ValueError."""
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    try:
+        return fromstring(body)
+    except ParseError as exc:
+        raise ValueError(str(exc))
 
 
 def _decode_list_keys(operation_name: str, parsed: Dict[str, Any]) -> None:
@@ -376,8 +385,8 @@ def _parse_location(body: bytes) -> Optional[str]:
     if not body:
         return None
     try:
-        root = fromstring(body)
-    except ParseError:
+        root = _xml(body)
+    except ValueError:
         return None
     return root.text
 

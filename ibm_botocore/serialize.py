@@ -14,12 +14,11 @@ from __future__ import annotations
 import base64
 import json
 import re
-import uuid
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ibm_botocore.exceptions import ParamValidationError
 from ibm_botocore.model import OperationModel, Shape
-from ibm_botocore.utils import _to_utc_datetime, format_timestamp, percent_encode
+from ibm_botocore.utils import _to_utc_datetime, format_timestamp, percent_encode, uuid4_str
 from ibm_botocore.validate import ParamValidationDecorator, ParamValidator
 
 DEFAULT_TIMESTAMP_FORMATS = {"header": "rfc822", "querystring": "iso8601", "body": "iso8601"}
@@ -254,7 +253,7 @@ class RestXMLSerializer(Serializer):
             parameters = dict(parameters)
             for name in plan.idempotent:
                 if name not in parameters:
-                    parameters[name] = str(uuid.uuid4())
+                    parameters[name] = uuid4_str()
         headers: Dict[str, str] = {}
         query: Dict[str, Any] = {}
         uri_values: Dict[str, str] = {}

@@ -5,6 +5,7 @@ import base64
 import binascii
 import datetime
 import hashlib
+import os
 import re
 import sys
 from typing import Any, Iterable, Mapping, Optional, Tuple, Union
@@ -188,6 +189,15 @@ def format_timestamp(value: Any, fmt: str) -> Any:
 
 
 # --- hashing ----------------------------------------------------------------------
+def uuid4_str() -> str:
+    """A random (version 4) UUID string, without importing the uuid module."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return "%s-%s-%s-%s-%s" % (text[:8], text[8:12], text[12:16], text[16:20], text[20:])
+
+
 def get_md5(data: bytes = b"") -> "hashlib._Hash":
     if not MD5_AVAILABLE:
         raise MD5UnavailableError()
