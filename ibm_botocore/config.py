@@ -84,8 +84,6 @@ class Config:
         self._user_provided_options = user
         for name, default in _OPTIONS:
             setattr(self, name, user.get(name, copy.copy(default)))
-        if self.user_agent_extra is None and "user_agent_extra" not in user:
-            self.user_agent_extra = None
         self._validate()
 
     @staticmethod

@@ -86,6 +86,8 @@ class MissingServiceIdError(_ModelProblem):
 
 
 class UnknownServiceStyle(_ModelProblem):
+    """A model declares a protocol style this SDK has no serializer for."""
+
     fmt = 'Service style {service_style} is not supported'
 
 
@@ -182,6 +184,8 @@ class InvalidIMDSEndpointError(_SettingProblem):
 
 
 class InvalidIMDSEndpointModeError(_SettingProblem):
+    """The instance metadata endpoint mode setting is not ipv4 or ipv6."""
+
     fmt = 'The instance metadata endpoint mode {mode} is not valid'
 
 
@@ -271,6 +275,8 @@ class UnknownCredentialError(_AuthProblem):
 
 
 class RefreshWithMFAUnsupportedError(_AuthProblem):
+    """Refreshable credentials would need an MFA code, which cannot be prompted for."""
+
     fmt = 'These credentials need an MFA token to refresh, which is not supported.'
 
 
@@ -281,6 +287,8 @@ class TokenRetrievalError(_AuthProblem):
 
 
 class MetadataRetrievalError(_AuthProblem):
+    """Reading credentials from an instance metadata service failed."""
+
     fmt = 'Reading instance metadata failed: {error_msg}'
 
 
@@ -291,6 +299,8 @@ class SSOError(_AuthProblem):
 
 
 class SSOTokenLoadError(SSOError):
+    """A cached AWS SSO token could not be read (kept for compatibility)."""
+
     fmt = 'The SSO token could not be loaded: {error_msg}'
 
 
@@ -356,10 +366,14 @@ class InvalidRetryModeError(InvalidRetryConfigurationError):
 
 
 class InvalidS3UsEast1RegionalEndpointConfigError(_SettingProblem):
+    """The s3 us_east_1_regional_endpoint setting is not legacy or regional."""
+
     fmt = "The us-east-1 regional endpoint option {s3_us_east_1_regional_endpoint_config} is not 'legacy' or 'regional'"
 
 
 class InvalidSTSRegionalEndpointsConfigError(_SettingProblem):
+    """The sts_regional_endpoints setting is not legacy or regional (kept for compatibility)."""
+
     fmt = "The STS regional endpoints option {sts_regional_endpoints_config} is not 'legacy' or 'regional'"
 
 
@@ -376,10 +390,14 @@ class InvalidChecksumConfigError(_SettingProblem):
 
 
 class InvalidEndpointConfigurationError(_SettingProblem):
+    """Endpoint-related settings contradict each other."""
+
     fmt = 'The endpoint configuration is not valid: {msg}'
 
 
 class InvalidEndpointDiscoveryConfigurationError(_SettingProblem):
+    """endpoint_discovery_enabled has a value other than true, false or auto."""
+
     fmt = "endpoint_discovery_enabled must be 'true', 'false' or 'auto', not {config_value}."
 
 
@@ -439,6 +457,8 @@ class InvalidDNSNameError(_InputProblem):
 
 
 class InvalidExpressionError(_InputProblem):
+    """A resource or paginator path expression is not a plain dotted lookup."""
+
     fmt = 'The expression {expression} is not a dotted lookup.'
 
 
@@ -509,6 +529,8 @@ class UnsupportedS3ArnError(_S3Problem):
 
 
 class UnsupportedS3ControlArnError(_S3Problem):
+    """An S3 Control ARN was used where it cannot be (kept for compatibility)."""
+
     fmt = 'The ARN "{arn}" cannot be used with this operation. {msg}'
 
 
@@ -519,14 +541,20 @@ class UnsupportedS3ConfigurationError(_S3Problem):
 
 
 class UnsupportedS3AccesspointConfigurationError(_S3Problem):
+    """Access-point ARNs cannot be combined with these settings."""
+
     fmt = 'This configuration does not work with S3 access points: {msg}'
 
 
 class UnsupportedS3ControlConfigurationError(_S3Problem):
+    """S3 Control cannot be used with these settings (kept for compatibility)."""
+
     fmt = 'This configuration does not work with S3 Control: {msg}'
 
 
 class UnsupportedOutpostResourceError(_S3Problem):
+    """An Outposts ARN of an unsupported kind was given as Bucket."""
+
     fmt = 'The Outpost resource "{resource_name}" given as "Bucket" is not valid.'
 
 

@@ -1,10 +1,9 @@
 """``StreamingBody``: the file-like ``Body`` of GetObject responses."""
 from __future__ import annotations
 
-import http.client
 import io
 import logging
-import socket
+import sys
 from typing import Any, Iterator, Optional
 
 from urllib3.exceptions import HTTPError as URLLib3HTTPError
@@ -82,7 +81,9 @@ class StreamingBody(io.IOBase):
     def _direct_fp(self) -> Any:
         raw = self._raw_stream
         fp = getattr(raw, "_fp", None)
-        if fp is None or not isinstance(fp, http.client.HTTPResponse) or fp.fp is None:
+        # http.client is loaded whenever a urllib3 response exists; not imported here
+        client = sys.modules.get("http.client")
+        if fp is None or client is None or not isinstance(fp, client.HTTPResponse) or fp.fp is None:
             return None
         if getattr(raw, "decode_content", True) or getattr(raw, "_decoder", None) is not None:
             return None
@@ -91,14 +92,14 @@ class StreamingBody(io.IOBase):
             return None
         return fp
 
-    def _readinto_direct(self, fp: http.client.HTTPResponse, buffer: Any) -> int:
+    def _readinto_direct(self, fp: Any, buffer: Any) -> int:
         raw = self._raw_stream
         try:
             count = fp.readinto(buffer)
-        except socket.timeout as exc:
+        except sys.modules["socket"].timeout as exc:
             self._drop_connection(fp)
             raise ReadTimeoutError(endpoint_url="", error=exc)
-        except (http.client.HTTPException, OSError) as exc:
+        except (sys.modules["http.client"].HTTPException, OSError) as exc:
             self._drop_connection(fp)
             raise ResponseStreamingError(error=exc)
         raw._fp_bytes_read += count
@@ -111,7 +112,7 @@ class StreamingBody(io.IOBase):
                 raw.release_conn()
         return count
 
-    def _drop_connection(self, fp: http.client.HTTPResponse) -> None:
+    def _drop_connection(self, fp: Any) -> None:
         """Close a connection whose response broke off (it must not be reused)."""
         raw = self._raw_stream
         try:

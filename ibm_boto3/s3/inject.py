@@ -11,7 +11,6 @@ from typing import Any, Callable, Dict, Optional
 
 from ibm_botocore.exceptions import ClientError
 
-from ibm_boto3.exceptions import RetriesExceededError, S3UploadFailedError
 
 
 def inject_s3_transfer_methods(class_attributes: Dict[str, Any], **kwargs: Any) -> None:
@@ -102,27 +101,19 @@ def upload_fileobj(self: Any, Fileobj: Any, Bucket: str, Key: str, ExtraArgs: Op
     subscribers = [ProgressCallbackInvoker(Callback)] if Callback is not None else None
     with create_transfer_manager(self, Config or TransferConfig()) as manager:
         future = manager.upload(fileobj=Fileobj, bucket=Bucket, key=Key, extra_args=ExtraArgs, subscribers=subscribers)
-        try:
-            future.result()
-        except ClientError as exc:
-            raise S3UploadFailedError("Failed to upload fileobj to %s/%s: %s" % (Bucket, Key, exc))
+        return future.result()
 
 
 def download_fileobj(self: Any, Bucket: str, Key: str, Fileobj: Any, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> None:
     """Download ``Bucket``/``Key`` into a writable binary file-like object."""
     if not hasattr(Fileobj, "write"):
         raise ValueError("Fileobj must implement write")
-    from ibm_s3transfer.exceptions import RetriesExceededError as TransferRetriesExceededError
-
     from ibm_boto3.s3.transfer import ProgressCallbackInvoker, TransferConfig, create_transfer_manager
 
     subscribers = [ProgressCallbackInvoker(Callback)] if Callback is not None else None
     with create_transfer_manager(self, Config or TransferConfig()) as manager:
         future = manager.download(bucket=Bucket, key=Key, fileobj=Fileobj, extra_args=ExtraArgs, subscribers=subscribers)
-        try:
-            future.result()
-        except TransferRetriesExceededError as exc:
-            raise RetriesExceededError(exc.last_exception)
+        return future.result()
 
 
 def copy(self: Any, CopySource: Dict[str, Any], Bucket: str, Key: str, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, SourceClient: Any = None, Config: Any = None) -> None:

@@ -1,0 +1,86 @@
+"""One measured transfer in a fresh process (run by ``benchmarks/transfer.py``).
+
+Usage::
+
+    PY -I transfer_worker.py --op upload|download --endpoint URL --bucket B --key K
+                             --file PATH [--repo DIR] [--access-key A --secret-key S]
+
+Imports ``ibm_boto3`` (from ``--repo`` when given, else whatever the interpreter has),
+creates a client with default settings, then measures ``upload_file`` or
+``download_file`` with the default TransferConfig: wall time, the CPU time of this
+process (``resource.getrusage``, user + system) during the transfer, and the peak RSS
+of the process. Prints one line ``RESULT {json}``.
+"""
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--op", choices=("upload", "download"), required=True)
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--bucket", default="bucket")
+    parser.add_argument("--key", default="bench-object")
+    parser.add_argument("--file", required=True)
+    parser.add_argument("--repo", default=None)
+    parser.add_argument("--access-key", default="bench-access-key")
+    parser.add_argument("--secret-key", default="bench-secret-key")
+    parser.add_argument("--profile", default=None, help="write a cProfile of the transfer here")
+    args = parser.parse_args(argv)
+    if args.repo:
+        sys.path.insert(0, args.repo)
+
+    import ibm_boto3
+
+    client = ibm_boto3.client(
+        "s3",
+        aws_access_key_id=args.access_key,
+        aws_secret_access_key=args.secret_key,
+        endpoint_url=args.endpoint,
+        region_name="us-east-1",
+    )
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    if args.op == "upload":
+        client.upload_file(args.file, args.bucket, args.key)
+        size = os.path.getsize(args.file)
+    else:
+        client.download_file(args.bucket, args.key, args.file)
+        size = os.path.getsize(args.file)
+    if profiler is not None:
+        profiler.disable()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+    user = after.ru_utime - before.ru_utime
+    system = after.ru_stime - before.ru_stime
+    result = {
+        "op": args.op,
+        "bytes": size,
+        "wall_s": wall,
+        "user_s": user,
+        "sys_s": system,
+        "cpu_s": user + system,
+        "peak_rss_kib": after.ru_maxrss,
+        "module": ibm_boto3.__file__,
+        "version": getattr(ibm_boto3, "__version__", "?"),
+    }
+    sys.stdout.write("RESULT " + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""ibm_s3transfer: managed transfers (multipart uploads, ranged downloads, copies) for IBM COS.
+
+The API to use is :class:`ibm_s3transfer.manager.TransferManager`. This module also
+keeps the original, simpler interface (``S3Transfer`` with its own ``TransferConfig``,
+``upload_file`` / ``download_file`` with a plain ``callback(bytes_amount)``), which now
+runs on the TransferManager machinery.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, List, Optional
+
+from ibm_s3transfer.constants import KB, MB
+from ibm_s3transfer.exceptions import RetriesExceededError, S3UploadFailedError
+from ibm_s3transfer.utils import OSUtils, ReadFileChunk, StreamReaderProgress, random_file_extension
+
+__author__ = "IBM"
+__version__ = "2.16.2"
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+__all__ = [
+    "MB",
+    "KB",
+    "S3Transfer",
+    "TransferConfig",
+    "MultipartUploader",
+    "MultipartDownloader",
+    "OSUtils",
+    "ReadFileChunk",
+    "StreamReaderProgress",
+    "ShutdownQueue",
+    "QueueShutdownError",
+    "RetriesExceededError",
+    "S3UploadFailedError",
+    "random_file_extension",
+    "disable_upload_callbacks",
+    "enable_upload_callbacks",
+]
+
+SHUTDOWN_SENTINEL = object()
+
+
+class QueueShutdownError(Exception):
+    """put() on a ShutdownQueue after trigger_shutdown()."""
+
+
+class ShutdownQueue(queue.Queue):
+    """A queue that refuses new items once ``trigger_shutdown()`` was called."""
+
+    def _init(self, maxsize: int) -> None:
+        self._shutdown = False
+        self._shutdown_lock = threading.Lock()
+        queue.Queue._init(self, maxsize)  # type: ignore[attr-defined]
+
+    def trigger_shutdown(self) -> None:
+        with self._shutdown_lock:
+            self._shutdown = True
+
+    def put(self, item: Any, block: bool = True, timeout: Optional[float] = None) -> None:
+        with self._shutdown_lock:
+            if self._shutdown:
+                raise QueueShutdownError("Cannot put item to queue when queue has been shutdown.")
+        queue.Queue.put(self, item, block, timeout)
+
+
+def disable_upload_callbacks(request: Any, operation_name: str, **kwargs: Any) -> None:
+    if operation_name in ("PutObject", "UploadPart") and hasattr(request.body, "disable_callback"):
+        request.body.disable_callback()
+
+
+def enable_upload_callbacks(request: Any, operation_name: str, **kwargs: Any) -> None:
+    if operation_name in ("PutObject", "UploadPart") and hasattr(request.body, "enable_callback"):
+        request.body.enable_callback()
+
+
+class TransferConfig:
+    """Settings of the original S3Transfer interface."""
+
+    def __init__(
+        self,
+        multipart_threshold: int = 8 * MB,
+        max_concurrency: int = 10,
+        multipart_chunksize: int = 8 * MB,
+        num_download_attempts: int = 5,
+        max_io_queue: int = 100,
+    ) -> None:
+        self.multipart_threshold = multipart_threshold
+        self.max_concurrency = max_concurrency
+        self.multipart_chunksize = multipart_chunksize
+        self.num_download_attempts = num_download_attempts
+        self.max_io_queue = max_io_queue
+
+    def _manager_config(self, **overrides: Any) -> Any:
+        from ibm_s3transfer.manager import TransferConfig as ManagerConfig
+
+        settings = dict(
+            multipart_threshold=self.multipart_threshold,
+            multipart_chunksize=self.multipart_chunksize,
+            max_request_concurrency=self.max_concurrency,
+            num_download_attempts=self.num_download_attempts,
+            max_io_queue_size=self.max_io_queue,
+        )
+        settings.update(overrides)
+        return ManagerConfig(**settings)
+
+
+class _CallbackSubscriber:
+    def __init__(self, callback: Callable[[int], Any]) -> None:
+        self._callback = callback
+
+    def on_progress(self, bytes_transferred: int, **kwargs: Any) -> None:
+        self._callback(bytes_transferred)
+
+
+def _run(client: Any, config: Any, osutil: Any, start: Callable[[Any], Any]) -> Any:
+    from ibm_s3transfer.manager import TransferManager
+
+    class _LegacyManager(TransferManager):
+        # the original interface validates its own argument lists
+        @staticmethod
+        def _check_arg_names(given: Dict[str, Any], allowed: List[str]) -> None:
+            return None
+
+    manager = _LegacyManager(client, config, osutil)
+    with manager:
+        return start(manager).result()
+
+
+def _validate(actual: Optional[Dict[str, Any]], allowed: List[str]) -> Dict[str, Any]:
+    actual = dict(actual or {})
+    for name in actual:
+        if name not in allowed:
+            raise ValueError("Invalid extra_args key '%s', must be one of: %s" % (name, ", ".join(allowed)))
+    return actual
+
+
+class S3Transfer:
+    """The original transfer interface: ``upload_file`` and ``download_file``."""
+
+    ALLOWED_DOWNLOAD_ARGS = ["VersionId", "SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5", "RequestPayer"]
+    ALLOWED_UPLOAD_ARGS = [
+        "ACL",
+        "CacheControl",
+        "ContentDisposition",
+        "ContentEncoding",
+        "ContentLanguage",
+        "ContentType",
+        "Expires",
+        "GrantFullControl",
+        "GrantRead",
+        "GrantReadACP",
+        "GrantWriteACL",
+        "Metadata",
+        "RequestPayer",
+        "ServerSideEncryption",
+        "StorageClass",
+        "SSECustomerAlgorithm",
+        "SSECustomerKey",
+        "SSECustomerKeyMD5",
+        "SSEKMSKeyId",
+        "RetentionExpirationDate",
+        "RetentionLegalHoldId",
+        "RetentionPeriod",
+    ]
+
+    def __init__(self, client: Any, config: Optional[TransferConfig] = None, osutil: Optional[OSUtils] = None) -> None:
+        self._client = client
+        self._config = config if config is not None else TransferConfig()
+        self._osutil = osutil if osutil is not None else OSUtils()
+
+    def upload_file(self, filename: str, bucket: str, key: str, callback: Optional[Callable[[int], Any]] = None, extra_args: Optional[Dict[str, Any]] = None) -> None:
+        """Upload ``filename`` to ``bucket``/``key``; ``callback(bytes_amount)`` reports progress."""
+        extra_args = _validate(extra_args, self.ALLOWED_UPLOAD_ARGS)
+        subscribers = [_CallbackSubscriber(callback)] if callback is not None else []
+        try:
+            _run(self._client, self._config._manager_config(), self._osutil,
+                 lambda m: m.upload(filename, bucket, key, extra_args, subscribers))
+        except Exception as exc:
+            from ibm_botocore.exceptions import ClientError
+
+            if isinstance(exc, ClientError):
+                raise S3UploadFailedError("Failed to upload %s to %s: %s" % (filename, "/".join([bucket, key]), exc))
+            raise
+
+    def download_file(self, bucket: str, key: str, filename: str, extra_args: Optional[Dict[str, Any]] = None, callback: Optional[Callable[[int], Any]] = None) -> None:
+        """Download ``bucket``/``key`` to ``filename`` (through a temporary file)."""
+        extra_args = _validate(extra_args, self.ALLOWED_DOWNLOAD_ARGS)
+        subscribers = [_CallbackSubscriber(callback)] if callback is not None else []
+        _run(self._client, self._config._manager_config(), self._osutil,
+             lambda m: m.download(bucket, key, filename, extra_args, subscribers))
+
+    def _object_size(self, bucket: str, key: str, extra_args: Dict[str, Any]) -> int:
+        return self._client.head_object(Bucket=bucket, Key=key, **extra_args)["ContentLength"]
+
+
+class MultipartUploader:
+    """Uploads a file as a multipart upload whatever its size (original interface)."""
+
+    UPLOAD_PART_ARGS = ["SSECustomerKey", "SSECustomerAlgorithm", "SSECustomerKeyMD5", "RequestPayer"]
+
+    def __init__(self, client: Any, config: TransferConfig, osutil: OSUtils, executor_cls: Any = ThreadPoolExecutor) -> None:
+        self._client = client
+        self._config = config
+        self._os = osutil
+        self._executor_cls = executor_cls
+
+    def upload_file(self, filename: str, bucket: str, key: str, callback: Optional[Callable[[int], Any]], extra_args: Dict[str, Any]) -> None:
+        subscribers = [_CallbackSubscriber(callback)] if callback is not None else []
+        config = self._config._manager_config(multipart_threshold=1)
+        try:
+            _run(self._client, config, self._os, lambda m: m.upload(filename, bucket, key, dict(extra_args or {}), subscribers))
+        except Exception as exc:
+            from ibm_botocore.exceptions import ClientError
+
+            if isinstance(exc, ClientError):
+                raise S3UploadFailedError("Failed to upload %s to %s: %s" % (filename, "/".join([bucket, key]), exc))
+            raise
+
+
+class MultipartDownloader:
+    """Downloads an object with parallel ranged GETs (original interface)."""
+
+    def __init__(self, client: Any, config: TransferConfig, osutil: OSUtils, executor_cls: Any = ThreadPoolExecutor) -> None:
+        self._client = client
+        self._config = config
+        self._os = osutil
+        self._executor_cls = executor_cls
+
+    def download_file(self, bucket: str, key: str, filename: str, object_size: int, extra_args: Dict[str, Any], callback: Optional[Callable[[int], Any]] = None) -> None:
+        subscribers = [_CallbackSubscriber(callback)] if callback is not None else []
+        config = self._config._manager_config(multipart_threshold=1)
+
+        def start(manager: Any) -> Any:
+            future = manager.download(bucket, key, filename, dict(extra_args or {}), subscribers)
+            return future
+
+        _run(self._client, config, self._os, start)

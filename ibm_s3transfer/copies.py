@@ -1,0 +1,124 @@
+"""Managed copies: CopyObject below the multipart threshold, parallel UploadPartCopy above.
+
+The source size comes from a HeadObject on the source (through ``source_client`` when
+given). Above the threshold the copy is a multipart upload whose parts are
+UploadPartCopy requests with ``CopySourceRange``; like an upload, any failure or
+cancellation aborts it. Unless ``MetadataDirective='REPLACE'`` is given, the new
+object gets the source's metadata and content headers, as a CopyObject would.
+COS retention arguments go to CopyObject, or to CompleteMultipartUpload.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict
+
+from ibm_s3transfer.constants import COPY_SOURCE_ARGS, CREATE_MULTIPART_BLOCKLIST
+from ibm_s3transfer.tasks import SubmissionTask, Task
+from ibm_s3transfer.upload import MultipartJob, _drop, is_retryable
+from ibm_s3transfer.utils import ChunksizeAdjuster, ProgressReporter, get_callbacks
+
+logger = logging.getLogger(__name__)
+
+_HEAD_FROM_COPY = {
+    "CopySourceSSECustomerAlgorithm": "SSECustomerAlgorithm",
+    "CopySourceSSECustomerKey": "SSECustomerKey",
+    "CopySourceSSECustomerKeyMD5": "SSECustomerKeyMD5",
+    "RequestPayer": "RequestPayer",
+}
+_PART_COPY_ARGS = COPY_SOURCE_ARGS + [
+    "SSECustomerAlgorithm",
+    "SSECustomerKey",
+    "SSECustomerKeyMD5",
+    "RequestPayer",
+    "ExpectedBucketOwner",
+]
+_NOT_FOR_CREATE = COPY_SOURCE_ARGS + ["MetadataDirective", "TaggingDirective"] + CREATE_MULTIPART_BLOCKLIST
+# Headers of the source that a COPY (not REPLACE) carries over to the new object.
+_INHERITED = ("Metadata", "ContentType", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Expires", "WebsiteRedirectLocation")
+_ATTEMPTS = 3
+
+
+class CopySubmissionTask(SubmissionTask):
+    def _submit(self, client: Any, config: Any, osutil: Any, request_executor: Any, transfer_future: Any) -> None:  # type: ignore[override]
+        coordinator = self._transfer_coordinator
+        call_args = transfer_future.meta.call_args
+        source = dict(call_args.copy_source)
+        extra_args = dict(call_args.extra_args or {})
+        source_client = call_args.source_client or client
+        head: Dict[str, Any] = {}
+        size = transfer_future.meta.size
+        if size is None:
+            head_args = {new: extra_args[old] for old, new in _HEAD_FROM_COPY.items() if old in extra_args}
+            if source.get("VersionId"):
+                head_args["VersionId"] = source["VersionId"]
+            head = source_client.head_object(Bucket=source["Bucket"], Key=source["Key"], **head_args)
+            size = head["ContentLength"]
+            transfer_future.meta.provide_transfer_size(size)
+        progress = ProgressReporter(get_callbacks(transfer_future, "progress"))
+        bucket, key = call_args.bucket, call_args.key
+        if size < config.multipart_threshold:
+            coordinator.submit(
+                request_executor,
+                CopyObjectTask(coordinator, {"client": client, "source": source, "bucket": bucket, "key": key,
+                                             "extra_args": extra_args, "size": size, "progress": progress}, is_final=True),
+            )
+            return
+        job = MultipartJob(client, coordinator, bucket, key, extra_args)
+        create_args = _drop(extra_args, _NOT_FOR_CREATE)
+        if extra_args.get("MetadataDirective", "COPY") != "REPLACE":
+            if not head:
+                head = source_client.head_object(Bucket=source["Bucket"], Key=source["Key"])
+            for name in _INHERITED:
+                if name in head and name not in create_args:
+                    create_args[name] = head[name]
+        job.create(create_args)
+        chunksize = ChunksizeAdjuster().adjust_chunksize(config.multipart_chunksize, size)
+        part_args = {k: v for k, v in extra_args.items() if k in _PART_COPY_ARGS}
+        count = 0
+        for start in range(0, size, chunksize):
+            if coordinator.done():
+                return
+            count += 1
+            end = min(size, start + chunksize) - 1
+            coordinator.submit(
+                request_executor,
+                UploadPartCopyTask(coordinator, {"job": job, "source": source, "number": count, "first": start,
+                                                 "last": end, "part_args": part_args, "progress": progress}),
+            )
+        job.all_submitted(count)
+
+
+def _with_retries(coordinator: Any, call: Any) -> Any:
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return call()
+        except Exception as exc:
+            if attempt >= _ATTEMPTS or coordinator.done() or not is_retryable(exc):
+                raise
+
+
+class CopyObjectTask(Task):
+    def _main(self, client: Any, source: Dict[str, Any], bucket: str, key: str, extra_args: Dict[str, Any], size: int, progress: ProgressReporter) -> None:  # type: ignore[override]
+        _with_retries(self._transfer_coordinator, lambda: client.copy_object(CopySource=source, Bucket=bucket, Key=key, **extra_args))
+        progress(size)
+
+
+class UploadPartCopyTask(Task):
+    def _main(self, job: MultipartJob, source: Dict[str, Any], number: int, first: int, last: int, part_args: Dict[str, Any], progress: ProgressReporter) -> None:  # type: ignore[override]
+        response = _with_retries(
+            self._transfer_coordinator,
+            lambda: job.client.upload_part_copy(
+                Bucket=job.bucket, Key=job.key, UploadId=job.upload_id, PartNumber=number, CopySource=source,
+                CopySourceRange="bytes=%d-%d" % (first, last), **part_args
+            ),
+        )
+        result = response.get("CopyPartResult", {})
+        entry: Dict[str, Any] = {"ETag": result.get("ETag"), "PartNumber": number}
+        if "ChecksumAlgorithm" in job.extra_args:
+            for name in ("ChecksumCRC32", "ChecksumCRC32C", "ChecksumSHA1", "ChecksumSHA256"):
+                if name in result:
+                    entry[name] = result[name]
+        progress(last - first + 1)
+        job.part_done(entry)

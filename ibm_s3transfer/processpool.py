@@ -1,0 +1,260 @@
+"""Downloads with worker processes instead of threads (``ProcessPoolDownloader``).
+
+::
+
+    with ProcessPoolDownloader(client_kwargs={"endpoint_url": ..., "aws_access_key_id": ...}) as downloader:
+        downloader.download_file("bucket", "key", "/tmp/file").result()
+
+Each worker process builds its own client with
+``ibm_botocore.session.Session().create_client('s3', **client_kwargs)`` and writes the
+ranges it fetches straight into the temporary file ``<filename>.<8 hex digits>`` at
+their offsets; the parent renames it over ``filename`` once every range arrived with
+its full length (and, when the object has a full-object CRC32, once the combined CRC32
+of the ranges matched it). On failure the temporary file is removed.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+import zlib
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any, Dict, List, Optional, Tuple
+
+from ibm_s3transfer.constants import ALLOWED_DOWNLOAD_ARGS, MB, PROCESS_USER_AGENT
+from ibm_s3transfer.exceptions import CancelledError, ChecksumMismatchError, RetriesExceededError
+from ibm_s3transfer.utils import CallArgs, b64_to_crc32, crc32_combine_all, random_file_extension, thread_buffer
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ProcessTransferConfig", "ProcessPoolDownloader", "ProcessPoolTransferFuture", "ProcessPoolTransferMeta"]
+
+
+class ProcessTransferConfig:
+    """Settings of a ProcessPoolDownloader."""
+
+    def __init__(self, multipart_threshold: int = 8 * MB, multipart_chunksize: int = 8 * MB, max_request_processes: int = 10) -> None:
+        self.multipart_threshold = multipart_threshold
+        self.multipart_chunksize = multipart_chunksize
+        self.max_request_processes = max_request_processes
+
+
+class ProcessPoolTransferMeta:
+    def __init__(self, transfer_id: int, call_args: CallArgs) -> None:
+        self._transfer_id = transfer_id
+        self._call_args = call_args
+        self._user_context: Dict[str, Any] = {}
+
+    @property
+    def call_args(self) -> CallArgs:
+        return self._call_args
+
+    @property
+    def transfer_id(self) -> int:
+        return self._transfer_id
+
+    @property
+    def user_context(self) -> Dict[str, Any]:
+        return self._user_context
+
+
+class ProcessPoolTransferFuture:
+    """The handle of one process-pool download."""
+
+    def __init__(self, future: "Future[Any]", meta: ProcessPoolTransferMeta, cancel_event: threading.Event) -> None:
+        self._future = future
+        self._meta = meta
+        self._cancel_event = cancel_event
+
+    @property
+    def meta(self) -> ProcessPoolTransferMeta:
+        return self._meta
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def result(self) -> Any:
+        try:
+            return self._future.result()
+        except KeyboardInterrupt:
+            self.cancel()
+            raise
+
+    def cancel(self) -> None:
+        self._cancel_event.set()
+
+
+# -- worker side ---------------------------------------------------------------------------------
+_WORKER_CLIENT: Any = None
+
+
+def _init_worker(client_kwargs: Dict[str, Any]) -> None:
+    global _WORKER_CLIENT
+    from ibm_botocore.config import Config
+    from ibm_botocore.session import Session
+
+    kwargs = dict(client_kwargs)
+    config = kwargs.pop("config", None) or Config()
+    config = config.merge(Config(user_agent_extra=PROCESS_USER_AGENT)) if hasattr(config, "merge") else config
+    _WORKER_CLIENT = Session().create_client("s3", config=config, **kwargs)
+
+
+def _fetch_range(bucket: str, key: str, get_args: Dict[str, Any], temp: str, start: int, length: int, whole: bool, attempts: int) -> Tuple[int, int]:
+    """GET one range into ``temp`` at its offset; returns (bytes, crc32)."""
+    from ibm_s3transfer.upload import is_retryable
+
+    last: Optional[BaseException] = None
+    fd = os.open(temp, os.O_WRONLY)
+    try:
+        for _ in range(attempts):
+            try:
+                params = dict(get_args)
+                if not whole:
+                    params["Range"] = "bytes=%d-%d" % (start, start + length - 1)
+                body = _WORKER_CLIENT.get_object(Bucket=bucket, Key=key, **params)["Body"]
+                buffer = thread_buffer()
+                got = 0
+                crc = 0
+                while got < length:
+                    count = body.readinto(buffer[: min(len(buffer), length - got)])
+                    if not count:
+                        raise ConnectionError("range ended after %d of %d bytes" % (got, length))
+                    view = buffer[:count]
+                    crc = zlib.crc32(view, crc)
+                    written = 0
+                    while written < count:
+                        written += os.pwrite(fd, view[written:], start + got + written)
+                    got += count
+                return got, crc
+            except Exception as exc:
+                if not (is_retryable(exc) or isinstance(exc, ConnectionError)):
+                    raise
+                last = exc
+        raise RetriesExceededError(last)  # type: ignore[arg-type]
+    finally:
+        os.close(fd)
+
+
+# -- parent side ---------------------------------------------------------------------------------
+class ProcessPoolDownloader:
+    """Downloads files with a pool of ``max_request_processes`` worker processes."""
+
+    def __init__(self, client_kwargs: Optional[Dict[str, Any]] = None, config: Optional[ProcessTransferConfig] = None) -> None:
+        self._client_kwargs = dict(client_kwargs or {})
+        self._config = config if config is not None else ProcessTransferConfig()
+        self._pool: Optional[ProcessPoolExecutor] = None
+        self._client: Any = None
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._orchestrator = ThreadPoolExecutor(max_workers=max(1, self._config.max_request_processes))
+        self._futures: List[ProcessPoolTransferFuture] = []
+        self._shutdown = False
+
+    def _start(self) -> None:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._config.max_request_processes, mp_context=context,
+                initializer=_init_worker, initargs=(self._client_kwargs,),
+            )
+            from ibm_botocore.session import Session
+
+            self._client = Session().create_client("s3", **self._client_kwargs)
+
+    def download_file(self, bucket: str, key: str, filename: str, extra_args: Optional[Dict[str, Any]] = None, expected_size: Optional[int] = None) -> ProcessPoolTransferFuture:
+        """Start downloading ``bucket``/``key`` to ``filename``."""
+        extra_args = dict(extra_args or {})
+        for name in extra_args:
+            if name not in ALLOWED_DOWNLOAD_ARGS:
+                raise ValueError("Invalid extra_args key '%s', must be one of: %s" % (name, ", ".join(ALLOWED_DOWNLOAD_ARGS)))
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("The downloader was shut down")
+            self._start()
+            transfer_id = self._next_id
+            self._next_id += 1
+        call_args = CallArgs(bucket=bucket, key=key, filename=os.fspath(filename), extra_args=extra_args, expected_size=expected_size)
+        cancel_event = threading.Event()
+        inner = self._orchestrator.submit(self._download, call_args, cancel_event)
+        future = ProcessPoolTransferFuture(inner, ProcessPoolTransferMeta(transfer_id, call_args), cancel_event)
+        self._futures.append(future)
+        return future
+
+    def _download(self, call_args: CallArgs, cancel_event: threading.Event) -> None:
+        bucket, key, filename = call_args.bucket, call_args.key, call_args.filename
+        extra_args = call_args.extra_args
+        size = call_args.expected_size
+        expected_crc: Optional[int] = None
+        get_args = dict(extra_args)
+        if size is None:
+            head_args = dict(extra_args)
+            head_args.setdefault("ChecksumMode", "ENABLED")
+            head = self._client.head_object(Bucket=bucket, Key=key, **head_args)
+            size = head["ContentLength"]
+            value = head.get("ChecksumCRC32") or ""
+            etag = head.get("ETag") or ""
+            if value and "-" not in value and "-" not in etag:
+                expected_crc = b64_to_crc32(value)
+            if etag:
+                get_args["IfMatch"] = etag
+        config = self._config
+        if size < config.multipart_threshold:
+            ranges = [(0, size, True)]
+        else:
+            step = config.multipart_chunksize
+            ranges = [(start, min(step, size - start), False) for start in range(0, size, step)]
+        temp = "%s.%s" % (filename, random_file_extension())
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            os.ftruncate(fd, size)
+        finally:
+            os.close(fd)
+        try:
+            jobs = [
+                self._pool.submit(_fetch_range, bucket, key, get_args, temp, start, length, whole, 5)  # type: ignore[union-attr]
+                for start, length, whole in ranges
+            ]
+            results = []
+            for job in jobs:
+                if cancel_event.is_set():
+                    for other in jobs:
+                        other.cancel()
+                    raise CancelledError("Download cancelled")
+                results.append(job.result())
+            for (start, length, _), (got, _) in zip(ranges, results):
+                if got != length:
+                    raise RetriesExceededError(ConnectionError("range at %d: %d of %d bytes" % (start, got, length)))
+            if expected_crc is not None:
+                actual = crc32_combine_all((crc, got) for got, crc in results)
+                if actual != expected_crc:
+                    raise RetriesExceededError(ChecksumMismatchError("%s/%s: the downloaded data does not match its CRC32" % (bucket, key)))
+            os.replace(temp, filename)
+        except BaseException:
+            try:
+                os.remove(temp)
+            except OSError:
+                pass
+            raise
+
+    def shutdown(self) -> None:
+        """Wait for the downloads and stop the worker processes."""
+        with self._lock:
+            self._shutdown = True
+        for future in self._futures:
+            try:
+                future.result()
+            except BaseException:
+                pass
+        self._orchestrator.shutdown()
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def __enter__(self) -> "ProcessPoolDownloader":
+        return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        if exc_type is not None:
+            for future in self._futures:
+                future.cancel()
+        self.shutdown()

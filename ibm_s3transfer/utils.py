@@ -1,0 +1,383 @@
+"""Helpers shared by the transfer modules: file system access, part arithmetic,
+CRC32 combination, per-thread I/O buffers, callbacks and progress readers."""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import math
+import os
+import stat
+import threading
+import zlib
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+
+from ibm_s3transfer.constants import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
+
+logger = logging.getLogger(__name__)
+
+IO_BLOCK_SIZE = 1024 * 1024
+
+
+def random_file_extension(num_digits: int = 8) -> str:
+    """``num_digits`` random hexadecimal digits (used for temporary file names)."""
+    return binascii.hexlify(os.urandom((num_digits + 1) // 2)).decode("ascii")[:num_digits]
+
+
+def calculate_num_parts(size: int, part_size: int) -> int:
+    return max(1, int(math.ceil(size / float(part_size))))
+
+
+def calculate_range_parameter(part_size: int, part_index: int, num_parts: int, total_size: Optional[int] = None) -> str:
+    """The HTTP Range value of part ``part_index`` (0-based); the last part is open-ended."""
+    start = part_index * part_size
+    if part_index == num_parts - 1:
+        end = "" if total_size is None else str(total_size - 1)
+    else:
+        end = str(start + part_size - 1)
+    return "bytes=%d-%s" % (start, end)
+
+
+class ChunksizeAdjuster:
+    """Keeps the part size within S3's limits (5 MiB..5 GiB, at most 10,000 parts)."""
+
+    def __init__(self, max_size: int = MAX_PART_SIZE, min_size: int = MIN_PART_SIZE, max_parts: int = MAX_PARTS) -> None:
+        self.max_size = max_size
+        self.min_size = min_size
+        self.max_parts = max_parts
+
+    def adjust_chunksize(self, current_chunksize: int, file_size: Optional[int] = None) -> int:
+        size = min(max(current_chunksize, self.min_size), self.max_size)
+        if file_size is not None:
+            while int(math.ceil(file_size / float(size))) > self.max_parts:
+                size *= 2
+            size = min(size, self.max_size)
+        if size != current_chunksize:
+            logger.debug("Part size adjusted from %d to %d bytes", current_chunksize, size)
+        return size
+
+
+class CallArgs:
+    """The arguments a transfer was requested with, as attributes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        return "CallArgs(%s)" % ", ".join("%s=%r" % item for item in sorted(vars(self).items()))
+
+
+class OSUtils:
+    """File system operations, replaceable for tests or special environments."""
+
+    def get_file_size(self, filename: str) -> int:
+        return os.path.getsize(filename)
+
+    def open(self, filename: str, mode: str) -> Any:
+        return open(filename, mode)
+
+    def remove_file(self, filename: str) -> None:
+        """Remove ``filename``; a missing file is not an error."""
+        try:
+            os.remove(filename)
+        except OSError:
+            pass
+
+    def rename_file(self, current_filename: str, new_filename: str) -> None:
+        os.replace(current_filename, new_filename)
+
+    def is_special_file(self, filename: str) -> bool:
+        """True for FIFOs, character/block devices and sockets (no temp file, no rename)."""
+        if not os.path.exists(filename):
+            return False
+        mode = os.stat(filename).st_mode
+        return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+    def get_temp_filename(self, filename: str) -> str:
+        return "%s.%s" % (filename, random_file_extension())
+
+    def allocate(self, filename: str, size: int) -> None:
+        fd = os.open(filename, os.O_WRONLY | os.O_CREAT, 0o666)
+        try:
+            os.ftruncate(fd, size)
+        finally:
+            os.close(fd)
+
+    def open_file_chunk_reader(self, filename: str, start_byte: int, size: int, callbacks: Optional[List[Callable[..., Any]]] = None) -> "ReadFileChunk":
+        return ReadFileChunk.from_filename(filename, start_byte, size, callbacks, enable_callbacks=False)
+
+
+# -- CRC32 arithmetic -------------------------------------------------------------------------
+# CRC-32 (the zlib/PNG polynomial) in its bit-reflected form. Combining the CRCs of two
+# adjacent pieces needs x^(8*len(B)) mod P; ``_x8n`` computes it by repeated squaring
+# from a table of x^(2^k), and ``_mulmod`` multiplies two residues modulo P.
+_POLY = 0xEDB88320
+_ONE = 0x80000000  # the polynomial "1" in reflected bit order
+
+
+def _mulmod(a: int, b: int) -> int:
+    product = 0
+    bit = _ONE
+    while a:
+        if a & bit:
+            product ^= b
+            a ^= bit
+        bit >>= 1
+        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
+    return product
+
+
+def _build_powers() -> List[int]:
+    powers = []
+    value = _ONE >> 1  # x^1
+    for _ in range(64):
+        powers.append(value)
+        value = _mulmod(value, value)
+    return powers
+
+
+_X_POW_2K = _build_powers()
+_SHIFT_CACHE: Dict[int, int] = {}
+_SHIFT_LOCK = threading.Lock()
+
+
+def _x8n(length: int) -> int:
+    """x^(8*length) mod P."""
+    cached = _SHIFT_CACHE.get(length)
+    if cached is not None:
+        return cached
+    result = _ONE
+    exponent = length * 8
+    k = 0
+    while exponent:
+        if exponent & 1:
+            result = _mulmod(_X_POW_2K[k], result)
+        exponent >>= 1
+        k += 1
+    with _SHIFT_LOCK:
+        if len(_SHIFT_CACHE) > 256:
+            _SHIFT_CACHE.clear()
+        _SHIFT_CACHE[length] = result
+    return result
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """CRC32 of A+B from crc32(A), crc32(B) and len(B)."""
+    if len2 <= 0:
+        return crc1
+    return _mulmod(_x8n(len2), crc1) ^ crc2
+
+
+def crc32_combine_all(pieces: Iterable[Tuple[int, int]]) -> int:
+    """CRC32 of the concatenation of pieces given as (crc32, length), in order."""
+    total = 0
+    for crc, length in pieces:
+        total = crc32_combine(total, crc, length)
+    return total
+
+
+def crc32_to_b64(value: int) -> str:
+    return base64.b64encode(value.to_bytes(4, "big")).decode("ascii")
+
+
+def b64_to_crc32(value: str) -> Optional[int]:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != 4:
+        return None
+    return int.from_bytes(raw, "big")
+
+
+def composite_crc32(part_crcs: Iterable[int]) -> int:
+    """S3's multipart (COMPOSITE) CRC32: the CRC32 of the parts' big-endian CRC32s."""
+    return zlib.crc32(b"".join(c.to_bytes(4, "big") for c in part_crcs))
+
+
+# -- per-thread I/O buffers --------------------------------------------------------------------
+_local = threading.local()
+
+
+def thread_buffer(size: int = IO_BLOCK_SIZE) -> memoryview:
+    """A reusable buffer owned by the calling thread (never shared between threads)."""
+    view = getattr(_local, "view", None)
+    if view is None or len(view) < size:
+        view = memoryview(bytearray(size))
+        _local.view = view
+    return view
+
+
+def pread_into(fd: int, view: memoryview, offset: int) -> int:
+    """Fill ``view`` from ``fd`` at ``offset`` (stops early only at end of file)."""
+    total = 0
+    length = len(view)
+    while total < length:
+        got = os.preadv(fd, [view[total:]], offset + total)
+        if not got:
+            break
+        total += got
+    return total
+
+
+def pwrite_all(fd: int, view: Any, offset: int) -> None:
+    """Write all of ``view`` to ``fd`` at ``offset``."""
+    view = memoryview(view)
+    while len(view):
+        written = os.pwrite(fd, view, offset)
+        view = view[written:]
+        offset += written
+
+
+# -- callbacks ---------------------------------------------------------------------------------
+def get_callbacks(transfer_future: Any, callback_type: str) -> List[Callable[..., Any]]:
+    """The ``on_<callback_type>`` methods of a transfer's subscribers, bound to its future."""
+    callbacks = []
+    for subscriber in transfer_future.meta.call_args.subscribers or ():
+        method = getattr(subscriber, "on_" + callback_type, None)
+        if method is not None:
+            callbacks.append(_bind_future(method, transfer_future))
+    return callbacks
+
+
+def _bind_future(method: Callable[..., Any], future: Any) -> Callable[..., Any]:
+    def call(**kwargs: Any) -> Any:
+        return method(future=future, **kwargs)
+
+    return call
+
+
+def invoke_progress_callbacks(callbacks: List[Callable[..., Any]], bytes_transferred: int) -> None:
+    if bytes_transferred:
+        for callback in callbacks:
+            callback(bytes_transferred=bytes_transferred)
+
+
+class ProgressReporter:
+    """Calls a transfer's on_progress subscribers; a no-op when it has none."""
+
+    __slots__ = ("_callbacks", "enabled")
+
+    def __init__(self, callbacks: List[Callable[..., Any]]) -> None:
+        self._callbacks = callbacks
+        self.enabled = bool(callbacks)
+
+    def __call__(self, amount: int) -> None:
+        if amount and self.enabled:
+            for callback in self._callbacks:
+                callback(bytes_transferred=amount)
+
+
+# -- legacy readers ----------------------------------------------------------------------------
+class ReadFileChunk:
+    """A read-only, seekable view of ``size`` bytes of a file starting at ``start_byte``.
+
+    Reads report their size to ``callbacks`` (negative amounts when seeking back) while
+    callbacks are enabled.
+    """
+
+    def __init__(
+        self,
+        fileobj: Any,
+        chunk_size: int,
+        full_file_size: int,
+        callbacks: Optional[List[Callable[..., Any]]] = None,
+        enable_callbacks: bool = True,
+        close_callbacks: Optional[List[Callable[..., Any]]] = None,
+    ) -> None:
+        self._fileobj = fileobj
+        self._start = fileobj.tell()
+        self._size = max(0, min(chunk_size, full_file_size - self._start))
+        self._pos = 0
+        self._callbacks = callbacks or []
+        self._callbacks_enabled = enable_callbacks
+        self._close_callbacks = close_callbacks or []
+
+    @classmethod
+    def from_filename(
+        cls,
+        filename: str,
+        start_byte: int,
+        chunk_size: int,
+        callbacks: Optional[List[Callable[..., Any]]] = None,
+        enable_callbacks: bool = True,
+    ) -> "ReadFileChunk":
+        fileobj = open(filename, "rb")
+        fileobj.seek(start_byte)
+        return cls(fileobj, chunk_size, os.fstat(fileobj.fileno()).st_size, callbacks, enable_callbacks)
+
+    def _notify(self, amount: int) -> None:
+        if self._callbacks_enabled and amount:
+            for callback in self._callbacks:
+                try:
+                    callback(bytes_transferred=amount)
+                except TypeError:
+                    callback(amount)
+
+    def read(self, amount: Optional[int] = None) -> bytes:
+        left = self._size - self._pos
+        count = left if amount is None or amount < 0 else min(amount, left)
+        data = self._fileobj.read(count) if count else b""
+        self._pos += len(data)
+        self._notify(len(data))
+        return data
+
+    def signal_transferring(self) -> None:
+        self.enable_callback()
+
+    def signal_not_transferring(self) -> None:
+        self.disable_callback()
+
+    def enable_callback(self) -> None:
+        self._callbacks_enabled = True
+
+    def disable_callback(self) -> None:
+        self._callbacks_enabled = False
+
+    def seek(self, where: int, whence: int = 0) -> int:
+        if whence == 1:
+            where += self._pos
+        elif whence == 2:
+            where += self._size
+        where = max(0, min(where, self._size))
+        self._fileobj.seek(self._start + where)
+        moved = where - self._pos
+        self._pos = where
+        if moved < 0:
+            self._notify(moved)
+        return where
+
+    def tell(self) -> int:
+        return self._pos
+
+    def __len__(self) -> int:
+        return self._size
+
+    def close(self) -> None:
+        for callback in self._close_callbacks:
+            callback()
+        self._fileobj.close()
+
+    def __enter__(self) -> "ReadFileChunk":
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.close()
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+
+class StreamReaderProgress:
+    """Wraps a readable stream and reports every read's size to ``callback``."""
+
+    def __init__(self, stream: Any, callback: Optional[Callable[[int], Any]] = None) -> None:
+        self._stream = stream
+        self._callback = callback
+
+    def read(self, *args: Any, **kwargs: Any) -> Any:
+        data = self._stream.read(*args, **kwargs)
+        if self._callback is not None and data:
+            self._callback(len(data))
+        return data

@@ -1,0 +1,113 @@
+"""Fixtures of the transfer tests: one emulator (moto's S3 engine behind the COS layer,
+with fault injection) for the whole session, a client, a fresh bucket per test, and a
+recorder of the requests the client actually sends."""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import uuid
+from typing import Any, Dict, List
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+pytest.importorskip("moto")
+
+MB = 1024 * 1024
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    from ibm_cos_emulator import Emulator
+
+    emu = Emulator()
+    try:
+        emu.start()
+    except RuntimeError as exc:  # moto[server] missing
+        pytest.skip(str(exc))
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture
+def emu(emulator):
+    emulator.faults.clear()
+    yield emulator
+    emulator.faults.clear()
+
+
+def make_client(emu: Any, **config: Any) -> Any:
+    import ibm_boto3
+    from ibm_botocore.client import Config
+
+    return ibm_boto3.client(
+        "s3",
+        aws_access_key_id=emu.access_key_id,
+        aws_secret_access_key=emu.secret_access_key,
+        endpoint_url=emu.endpoint_url,
+        config=Config(**config) if config else None,
+    )
+
+
+@pytest.fixture
+def client(emu):
+    c = make_client(emu)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def bucket(client):
+    name = "tr-" + uuid.uuid4().hex[:20]
+    client.create_bucket(Bucket=name)
+    return name
+
+
+class Recorder:
+    """Every request the client puts on the wire (after signing)."""
+
+    def __init__(self) -> None:
+        self.requests: List[Dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Any = None, **kwargs: Any) -> None:
+        entry = {
+            "method": request.method,
+            "url": request.url,
+            "headers": {k.lower(): v for k, v in request.headers.items()},
+        }
+        with self._lock:
+            self.requests.append(entry)
+
+    def matching(self, method: str, contains: str = "") -> List[Dict[str, Any]]:
+        return [r for r in self.requests if r["method"] == method and contains in r["url"]]
+
+
+@pytest.fixture
+def recorder(client):
+    rec = Recorder()
+    client.meta.events.register("before-send.s3", rec)
+    return rec
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    """make(size) -> (path, bytes): a file of ``size`` random bytes."""
+
+    def make(size: int, name: str = "source.bin"):
+        data = os.urandom(size)
+        path = tmp_path / name
+        path.write_bytes(data)
+        return str(path), data
+
+    return make
+
+
+def no_uploads_left(client: Any, bucket: str) -> bool:
+    return not client.list_multipart_uploads(Bucket=bucket).get("Uploads")
