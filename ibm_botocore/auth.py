@@ -16,10 +16,10 @@ import hmac
 import json
 import logging
 import time
-from email.utils import formatdate
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, unquote, urlsplit
 
+from ibm_botocore.utils import format_rfc822
 from ibm_botocore.exceptions import NoAuthTokenError, NoCredentialsError
 
 logger = logging.getLogger(__name__)
@@ -81,6 +81,11 @@ def _body_sha256_hex(body: Any) -> str:
         body.seek(start)
         return digest.hexdigest()
     return UNSIGNED_PAYLOAD
+
+
+def _http_date() -> str:
+    """The current time as an HTTP date (the SigV2 ``Date`` header)."""
+    return format_rfc822(time.time())
 
 
 class BaseSigner:
@@ -449,7 +454,7 @@ class HmacV1Auth(BaseSigner):
         split = urlsplit(request.url)
         if "Date" in request.headers:
             del request.headers["Date"]
-        request.headers["Date"] = formatdate(usegmt=True)
+        request.headers["Date"] = _http_date()
         if self.credentials.token:
             if "X-Amz-Security-Token" in request.headers:
                 del request.headers["X-Amz-Security-Token"]

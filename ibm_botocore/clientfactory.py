@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from typing import Any, Optional, Tuple
 
 from ibm_botocore import UNSIGNED
@@ -136,6 +135,8 @@ def resolve_verify(session: Any, verify: Any) -> Any:
 def _socket_options(tcp_keepalive: bool) -> Optional[list]:
     if not tcp_keepalive:
         return None
+    import socket
+
     return [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1), (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
 
 

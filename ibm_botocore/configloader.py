@@ -1,7 +1,6 @@
 """Reading ``~/.aws/config`` / ``~/.aws/credentials`` style INI files."""
 from __future__ import annotations
 
-import configparser
 import os
 from typing import Any, Dict, Optional
 
@@ -15,6 +14,8 @@ def raw_config_parse(config_filename: Optional[str], parse_subsections: bool = T
     path = os.path.expanduser(os.path.expandvars(config_filename))
     if not os.path.isfile(path):
         raise ConfigNotFound(path=path)
+    import configparser
+
     parser = configparser.RawConfigParser()
     try:
         parser.read([path])

@@ -11,7 +11,6 @@ many retries were needed; ``MaxAttemptsReached`` is set when they ran out.
 from __future__ import annotations
 
 import datetime
-import email.utils
 import logging
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
@@ -23,7 +22,7 @@ from ibm_botocore.exceptions import HTTPClientError
 from ibm_botocore.httpsession import DEFAULT_TIMEOUT, MAX_POOL_CONNECTIONS, URLLib3Session
 from ibm_botocore.parsers import create_parser
 from ibm_botocore.response import StreamingBody
-from ibm_botocore.utils import uuid4_str
+from ibm_botocore.utils import parse_timestamp, uuid4_str
 from ibm_botocore.retries import LegacyRetryPolicy, RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -222,8 +221,8 @@ def _retry_ttl(http_response: AWSResponse, context: Dict[str, Any]) -> Optional[
     if not date:
         return None
     try:
-        server_time = email.utils.parsedate_to_datetime(date)
-    except (TypeError, ValueError, IndexError):
+        server_time = parse_timestamp(date)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     read_timeout = getattr(context.get("client_config"), "read_timeout", None) or DEFAULT_TIMEOUT
     return (server_time + datetime.timedelta(seconds=read_timeout)).strftime("%Y%m%dT%H%M%SZ")

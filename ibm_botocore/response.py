@@ -6,13 +6,25 @@ import logging
 import sys
 from typing import Any, Iterator, Optional
 
-from urllib3.exceptions import HTTPError as URLLib3HTTPError
-from urllib3.exceptions import ProtocolError as URLLib3ProtocolError
-from urllib3.exceptions import ReadTimeoutError as URLLib3ReadTimeoutError
-
 from ibm_botocore.exceptions import IncompleteReadError, ReadTimeoutError, ResponseStreamingError
 
 logger = logging.getLogger(__name__)
+
+
+def _stream_error(exc: BaseException) -> Optional[Exception]:
+    """The SDK exception for a urllib3 error raised while reading a body, else None.
+
+    urllib3 is looked up in sys.modules (a urllib3 response exists only once it is loaded),
+    so this module does not import it.
+    """
+    urllib3_errors = sys.modules.get("urllib3.exceptions")
+    if urllib3_errors is None:
+        return None
+    if isinstance(exc, urllib3_errors.ReadTimeoutError):
+        return ReadTimeoutError(endpoint_url=getattr(exc, "url", "") or "", error=exc)
+    if isinstance(exc, urllib3_errors.HTTPError):
+        return ResponseStreamingError(error=exc)
+    return None
 
 
 class StreamingBody(io.IOBase):
@@ -48,10 +60,11 @@ class StreamingBody(io.IOBase):
         """Read ``amt`` bytes, or everything that is left when ``amt`` is None."""
         try:
             chunk = self._raw_stream.read(amt)
-        except URLLib3ReadTimeoutError as exc:
-            raise ReadTimeoutError(endpoint_url=getattr(exc, "url", ""), error=exc)
-        except (URLLib3ProtocolError, URLLib3HTTPError) as exc:
-            raise ResponseStreamingError(error=exc)
+        except Exception as exc:
+            mapped = _stream_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
         self._amount_read += len(chunk)
         if amt is None or (not chunk and amt > 0):
             self._verify_content_length()
@@ -65,10 +78,11 @@ class StreamingBody(io.IOBase):
         else:
             try:
                 count = self._raw_stream.readinto(buffer)
-            except URLLib3ReadTimeoutError as exc:
-                raise ReadTimeoutError(endpoint_url=getattr(exc, "url", ""), error=exc)
-            except (URLLib3ProtocolError, URLLib3HTTPError) as exc:
-                raise ResponseStreamingError(error=exc)
+            except Exception as exc:
+                mapped = _stream_error(exc)
+                if mapped is None:
+                    raise
+                raise mapped from exc
         self._amount_read += count
         if count == 0 and len(buffer) > 0:
             self._verify_content_length()

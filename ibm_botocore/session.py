@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import platform
+import sys
 from typing import Any, Dict, List, Optional, Tuple
 
 import ibm_botocore
@@ -31,6 +31,15 @@ def _to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in _BOOL_TRUE
+
+
+# os.uname() is what platform.* reports on POSIX; platform itself costs an import.
+_UNAME = os.uname() if hasattr(os, "uname") else (sys.platform, "", "", "", "")
+
+
+def _python_implementation() -> str:
+    name = sys.implementation.name
+    return {"cpython": "CPython", "pypy": "PyPy"}.get(name, name)
 
 
 # name -> (config-file key, environment variable(s), default, converter)
@@ -267,10 +276,10 @@ class Session:
             "%s/%s" % (self.user_agent_name, self.user_agent_version),
             "md/Botocore#%s" % ibm_botocore.__version__,
             "ua/2.0",
-            "os/%s#%s" % (platform.system().lower(), platform.release()),
-            "md/arch#%s" % platform.machine().lower(),
-            "lang/python#%s" % platform.python_version(),
-            "md/pyimpl#%s" % platform.python_implementation(),
+            "os/%s#%s" % (_UNAME[0].lower(), _UNAME[2]),
+            "md/arch#%s" % _UNAME[4].lower(),
+            "lang/python#%d.%d.%d" % sys.version_info[:3],
+            "md/pyimpl#%s" % _python_implementation(),
         ]
         if retry_mode:
             parts.append("cfg/retry-mode#%s" % retry_mode)

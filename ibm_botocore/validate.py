@@ -6,7 +6,7 @@ Every problem in the parameters is collected, then raised together as one
 from __future__ import annotations
 
 import datetime
-import decimal
+import sys
 import io
 from typing import Any, List, Mapping, Tuple
 
@@ -81,11 +81,17 @@ def _type_names(*types: type) -> List[str]:
 _STR_TYPES = _type_names(str)
 _BOOL_TYPES = _type_names(bool)
 _INT_TYPES = _type_names(int)
-_FLOAT_TYPES = _type_names(float, decimal.Decimal, int)
+_FLOAT_TYPES = [str(float), "<class 'decimal.Decimal'>", str(int)]
 _LIST_TYPES = _type_names(list, tuple)
 _DICT_TYPES = _type_names(dict)
 _BLOB_TYPES = [str(bytes), str(bytearray), "file-like object"]
 _TIMESTAMP_TYPES = [str(datetime.datetime), "timestamp-string"]
+
+
+def _is_decimal(value: Any) -> bool:
+    # A Decimal can only exist if the decimal module was imported by its creator.
+    decimal = sys.modules.get("decimal")
+    return decimal is not None and isinstance(value, decimal.Decimal)
 
 
 class ParamValidator:
@@ -160,7 +166,7 @@ class ParamValidator:
     _check_long = _check_integer
 
     def _check_float(self, value: Any, shape: Shape, errors: ValidationErrors, name: str) -> None:
-        if isinstance(value, bool) or not isinstance(value, (float, decimal.Decimal, int)):
+        if isinstance(value, bool) or not (isinstance(value, (float, int)) or _is_decimal(value)):
             errors.report(name, "invalid type", param=value, valid_types=_FLOAT_TYPES)
             return
         self._check_range(value, shape, errors, name)

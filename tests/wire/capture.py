@@ -147,7 +147,9 @@ def frozen(sdk: SDK) -> Iterator[None]:
     patches = [
         (sdk.auth, "datetime", _frozen_datetime_module()),
         (sdk.auth, "formatdate", _frozen_formatdate),
+        (sdk.auth, "_http_date", lambda: FROZEN_HTTP_DATE),
         (sdk.endpoint, "uuid", _uuid_module()),
+        (sdk.endpoint, "uuid4_str", lambda: str(FROZEN_UUID)),
         (sdk.endpoint, "time", _time_module()),
     ]
     saved = []
