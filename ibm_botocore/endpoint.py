@@ -117,7 +117,6 @@ class Endpoint:
             except _TRANSPORT_ERRORS as exc:
                 exception = exc
             status = http_response.status_code if http_response is not None else None
-            ttl = _retry_ttl(http_response, context) if http_response is not None else None
             if status in (401, 403) and not token_refreshed and self._token_expired(parsed):
                 # The IAM token expired between signing and arrival (or the clock is
                 # off): get a new one once and resend, without spending a retry.
@@ -149,6 +148,7 @@ class Endpoint:
                 else:
                     policy.on_success()
                 return http_response, parsed
+            ttl = _retry_ttl(http_response, context) if http_response is not None else None
             if http_response is not None and http_response.raw is not None and prepared.stream_output:
                 _discard(http_response)
             logger.debug("Retry needed for %s (attempt %d), sleeping %.3f s", op_name, attempt, delay)

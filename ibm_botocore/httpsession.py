@@ -8,6 +8,7 @@ urllib3 errors are translated into the SDK's exceptions.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Dict, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
@@ -78,6 +79,8 @@ class URLLib3Session:
         else:
             raise TypeError("client_cert must be str or tuple, not %s" % type(client_cert))
         self._transport: Optional[Any] = None
+        self._direct: Optional[Any] = None
+        self._use_direct = os.environ.get("IBM_COS_SDK_HTTP", "direct") != "urllib3"
 
     def _get_transport(self) -> Any:
         transport = self._transport
@@ -87,14 +90,35 @@ class URLLib3Session:
             transport = self._transport = Urllib3Transport(self)
         return transport
 
+    def _get_direct(self) -> Any:
+        direct = self._direct
+        if direct is None:
+            from ibm_botocore._directhttp import DirectTransport
+
+            direct = self._direct = DirectTransport(self)
+        return direct
+
     def send(self, request: AWSPreparedRequest) -> AWSResponse:
-        """Send ``request``; the response body stays unread when ``stream_output`` is set."""
+        """Send ``request``; the response body stays unread when ``stream_output`` is set.
+
+        Requests that go straight to the endpoint use the direct HTTP/1.1 connections of
+        ``ibm_botocore._directhttp``; requests through a proxy use urllib3's proxy support.
+        """
+        url = request.url
+        if self._use_direct and not self._proxy_config.proxy_url_for(url):
+            route = _route(url)
+            if route is not None:
+                key, host_header, target = route
+                return self._get_direct().send(request, key, host_header, target)
         return self._get_transport().send(request)
 
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
             self._transport = None
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
 
 
 def _request_target(url: str) -> str:
@@ -105,3 +129,30 @@ def _request_target(url: str) -> str:
         query = url.find("?")
         return "/" + (url[query:] if query >= 0 else "")
     return url[slash:]
+
+
+_ROUTES: Dict[str, Optional[Tuple[Tuple[str, str, int], str, str]]] = {}
+
+
+def _route(url: str) -> Optional[Tuple[Tuple[str, str, int], str, str]]:
+    """(pool key, Host header, request target) of an http(s) URL; cached per origin."""
+    scheme_end = url.find("://")
+    slash = url.find("/", scheme_end + 3)
+    origin = url if slash < 0 else url[:slash]
+    cached = _ROUTES.get(origin)
+    if cached is None:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+        default_port = 443 if parts.scheme == "https" else 80
+        port = parts.port or default_port
+        host = parts.hostname
+        host_header = parts.netloc.rpartition("@")[2]
+        if parts.port == default_port:
+            host_header = host_header.rsplit(":", 1)[0]
+        cached = ((parts.scheme, host, port), host_header, "")
+        if len(_ROUTES) > 256:
+            _ROUTES.clear()
+        _ROUTES[origin] = cached
+    key, host_header, _ = cached
+    return key, host_header, _request_target(url)

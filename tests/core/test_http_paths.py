@@ -1,0 +1,168 @@
+"""The two HTTP paths: direct HTTP/1.1 connections (default) and urllib3 (proxies, or
+``IBM_COS_SDK_HTTP=urllib3``). Raw-socket servers on 127.0.0.1 provoke what the direct
+path must handle: keep-alive reuse, idle connections closed by the server, interim 100
+responses, chunked and close-delimited bodies."""
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+from typing import Callable, List
+
+import pytest
+
+from core_helpers import make_client, unique_bucket_name
+
+OK_HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"abc\"\r\nContent-Type: text/plain\r\n"
+    b"Last-Modified: Wed, 01 May 2024 12:00:00 GMT\r\n\r\n"
+)
+
+
+class RawServer:
+    """Accepts connections; ``respond(conn, request_bytes, index)`` writes the answer and
+    returns False to close the connection after it."""
+
+    def __init__(self, respond: Callable[[socket.socket, bytes, int], bool]) -> None:
+        self._respond = respond
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.port = self._listener.getsockname()[1]
+        self.connections = 0
+        self.requests: List[bytes] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return "http://127.0.0.1:%d" % self.port
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        try:
+            while True:
+                head = b""
+                while not head.endswith(b"\r\n\r\n"):
+                    line = reader.readline()
+                    if not line:
+                        return
+                    head += line
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = reader.read(length) if length else b""
+                with self._lock:
+                    self.requests.append(head + body)
+                    index = len(self.requests)
+                if not self._respond(conn, head + body, index):
+                    return
+        finally:
+            reader.close()
+            conn.close()
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+@pytest.fixture
+def raw_server():
+    servers = []
+
+    def start(respond):
+        server = RawServer(respond)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_keep_alive_reuses_one_connection(raw_server):
+    server = raw_server(lambda conn, req, i: conn.sendall(OK_HEAD) or True)
+    client = make_client(server.url)
+    for _ in range(20):
+        assert client.head_object(Bucket="bucket1", Key="k")["ETag"] == '"abc"'
+    assert server.connections == 1 and len(server.requests) == 20
+
+
+def test_idle_connection_closed_by_server_is_replaced(raw_server):
+    # Answers with keep-alive headers but closes every connection after one response,
+    # like a server whose idle timeout has passed.
+    server = raw_server(lambda conn, req, i: conn.sendall(OK_HEAD) or False)
+    client = make_client(server.url)
+    for _ in range(5):
+        response = client.head_object(Bucket="bucket1", Key="k")
+        assert response["ResponseMetadata"]["RetryAttempts"] == 0
+    assert server.connections == 5
+
+
+def test_interim_100_and_chunked_body(raw_server):
+    def respond(conn, req, index):
+        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        body = b"hello, chunked world"
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"x\"\r\n\r\n")
+        conn.sendall(b"5\r\n" + body[:5] + b"\r\n")
+        conn.sendall(b"%x;ext=1\r\n" % (len(body) - 5) + body[5:] + b"\r\n0\r\nx-trailer: y\r\n\r\n")
+        return True
+
+    server = raw_server(respond)
+    client = make_client(server.url)
+    assert client.get_object(Bucket="bucket1", Key="k")["Body"].read() == b"hello, chunked world"
+    assert client.get_object(Bucket="bucket1", Key="k")["Body"].read() == b"hello, chunked world"
+    assert server.connections == 1
+
+
+def test_close_delimited_body(raw_server):
+    def respond(conn, req, index):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end")
+        return False
+
+    server = raw_server(respond)
+    client = make_client(server.url)
+    assert client.get_object(Bucket="bucket1", Key="k")["Body"].read() == b"until the end"
+    assert client.get_object(Bucket="bucket1", Key="k")["Body"].read() == b"until the end"
+    assert server.connections == 2
+
+
+def test_request_bytes_on_the_wire(raw_server):
+    server = raw_server(lambda conn, req, i: conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") or True)
+    client = make_client(server.url)
+    client.put_object(Bucket="bucket1", Key="a b", Body=b"payload")
+    head, _, body = server.requests[0].partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"PUT /bucket1/a%20b HTTP/1.1"
+    assert lines[1] == b"Host: 127.0.0.1:%d" % server.port
+    assert lines[2] == b"Accept-Encoding: identity"
+    assert body == b"payload"
+
+
+def test_urllib3_path_round_trip(monkeypatch, moto_endpoint):
+    monkeypatch.setenv("IBM_COS_SDK_HTTP", "urllib3")
+    client = make_client(moto_endpoint)
+    assert client._endpoint.http_session._use_direct is False
+    bucket = unique_bucket_name()
+    client.create_bucket(Bucket=bucket)
+    client.put_object(Bucket=bucket, Key="k", Body=b"via urllib3")
+    response = client.get_object(Bucket=bucket, Key="k")
+    raw = response["Body"]._raw_stream
+    assert type(raw).__module__.startswith("urllib3")
+    assert response["Body"].read() == b"via urllib3"
+    assert client.head_object(Bucket=bucket, Key="k")["ContentLength"] == 11
+    with pytest.raises(client.exceptions.NoSuchKey):
+        client.get_object(Bucket=bucket, Key="absent")
+    client.delete_object(Bucket=bucket, Key="k")
+    client.delete_bucket(Bucket=bucket)
+    assert "urllib3" in sys.modules
