@@ -167,23 +167,10 @@ class Session:
                 config._user_provided_options["user_agent_extra"] = "Resource"
         else:
             config = Config(user_agent_extra="Resource")
-        client = self.client(
-            service_name,
-            region_name=region_name,
-            api_version=api_version,
-            use_ssl=use_ssl,
-            verify=verify,
-            endpoint_url=endpoint_url,
-            aws_access_key_id=aws_access_key_id,
-            aws_secret_access_key=aws_secret_access_key,
-            aws_session_token=aws_session_token,
-            ibm_api_key_id=ibm_api_key_id,
-            ibm_service_instance_id=ibm_service_instance_id,
-            ibm_auth_endpoint=ibm_auth_endpoint,
-            auth_function=auth_function,
-            token_manager=token_manager,
-            config=config,
-        )
+        client_args = dict(locals())
+        for name in ("self", "create_service_resource", "service_name"):
+            client_args.pop(name)
+        client = self.client(service_name, **client_args)
         return create_service_resource(self, service_name, client, api_version)
 
 
