@@ -314,9 +314,6 @@ class BaseClient:
                 return value
         raise AttributeError("'%s' object has no attribute '%s'" % (self.__class__.__name__, item))
 
-    def _emit_api_params(self, api_params: Dict[str, Any], operation_model: Any, context: Dict[str, Any]) -> Dict[str, Any]:
-        return api_params
-
     def _serialize_for(self, method_name: str, params: Mapping[str, Any], operation_name: Optional[str] = None) -> Dict[str, Any]:
         """Serialize a call (after customizations) without sending it; used for presigning."""
         operation_name = operation_name or self._PY_TO_OP_NAME[method_name]

@@ -6,9 +6,8 @@ description costs almost nothing until an operation is used.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
-from ibm_botocore import xform_name
 from ibm_botocore.exceptions import MissingServiceIdError, UndefinedModelAttributeError
 
 
@@ -480,12 +479,6 @@ def _streaming_payload(shape: Optional[Shape]) -> Optional[Shape]:
     if member.type_name == "blob" and member.serialization.get("streaming"):
         return member
     return None
-
-
-def iter_member_names(shape: StructureShape) -> Iterator[str]:
-    """Python-visible (snake_case) names of a structure's members."""
-    for name in shape.members:
-        yield xform_name(name)
 
 
 class DenormalizedStructureBuilder:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime
 import hashlib
 import os
@@ -217,25 +216,6 @@ def calculate_md5_b64(body: Any) -> str:
     return base64.b64encode(md5.digest()).decode("ascii")
 
 
-def is_valid_ipv4_host(host: str) -> bool:
-    parts = host.split(".")
-    if len(parts) != 4:
-        return False
-    return all(p.isdigit() and 0 <= int(p) <= 255 for p in parts)
-
-
-def b64_str(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def is_b64(text: str) -> bool:
-    try:
-        base64.b64decode(text, validate=True)
-        return True
-    except (binascii.Error, ValueError):
-        return False
-
-
 def get_encoding_from_headers(headers: Mapping[str, str], default: str = "ISO-8859-1") -> Optional[str]:
     content_type = headers.get("content-type")
     if not content_type:
@@ -247,18 +227,3 @@ def get_encoding_from_headers(headers: Mapping[str, str], default: str = "ISO-88
     if "text" in content_type:
         return default
     return None
-
-
-class CachedProperty:
-    """Compatibility alias of functools.cached_property for code that imports it from here."""
-
-    def __init__(self, method):
-        self._method = method
-        self.__doc__ = method.__doc__
-
-    def __get__(self, obj, cls):
-        if obj is None:
-            return self
-        value = self._method(obj)
-        obj.__dict__[self._method.__name__] = value
-        return value
