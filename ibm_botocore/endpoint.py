@@ -193,7 +193,7 @@ class Endpoint:
             and context.get("validate_response_checksum")
         ):
             checked = s3.checksum_validating_body(
-                {k.lower(): v for k, v in http_response.headers.items()},
+                http_response.headers.lower_items(),
                 http_response.raw,
                 body._content_length,
             )

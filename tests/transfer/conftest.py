@@ -21,18 +21,9 @@ MB = 1024 * 1024
 
 
 @pytest.fixture(scope="session")
-def emulator():
-    from ibm_cos_emulator import Emulator
-
-    emu = Emulator()
-    try:
-        emu.start()
-    except RuntimeError as exc:  # moto[server] missing
-        pytest.skip(str(exc))
-    try:
-        yield emu
-    finally:
-        emu.stop()
+def emulator(cos_emulator):
+    """The session emulator of the ibm_cos_emulator pytest plugin."""
+    return cos_emulator
 
 
 @pytest.fixture
