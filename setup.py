@@ -1,5 +1,5 @@
 """Packaging for the IBM COS SDK reimplementation (ibm_boto3, ibm_botocore, ibm_s3transfer)."""
-from setuptools import find_packages, setup
+from setuptools import Extension, find_packages, setup
 
 VERSION = "2.16.2"
 
@@ -18,6 +18,9 @@ setup(
         "ibm_s3transfer": ["py.typed"],
         "ibm_cos_emulator": ["py.typed"],
     },
+    # CRC-32 with carry-less multiplication (x86-64). Optional: when it cannot be built,
+    # ibm_botocore.checksums.crc32 falls back to zlib.crc32 with identical results.
+    ext_modules=[Extension("ibm_botocore._crc32", sources=["ibm_botocore/_crc32.c"], optional=True)],
     install_requires=[
         "urllib3>=1.26",
         "python-dateutil>=2.8",

@@ -1,7 +1,9 @@
 """Request and response checksums (CRC32, SHA-1, SHA-256) and aws-chunked trailers.
 
-The C implementations in ``zlib`` and ``hashlib`` release the GIL on large buffers,
-so checksumming parts in transfer threads runs in parallel.
+``crc32`` is the carry-less-multiplication CRC of ``ibm_botocore._crc32`` when that
+extension was built and the CPU supports it (about ten times zlib's speed), else
+``zlib.crc32``; both give identical results. They and ``hashlib`` release the GIL on
+large buffers, so checksumming parts in transfer threads runs in parallel.
 """
 from __future__ import annotations
 
@@ -13,6 +15,13 @@ from typing import Any, Optional
 
 from ibm_botocore.exceptions import AwsChunkedWrapperError, FlexibleChecksumError, MissingDependencyException
 from ibm_botocore.response import StreamingBody
+
+try:
+    from ibm_botocore._crc32 import ACCELERATED as CRC32_ACCELERATED
+    from ibm_botocore._crc32 import crc32 as _clmul_crc32
+except ImportError:  # not built (no compiler at install time): zlib's is the same function
+    CRC32_ACCELERATED = 0
+crc32 = _clmul_crc32 if CRC32_ACCELERATED else zlib.crc32
 
 _READ_SIZE = 1024 * 1024
 SUPPORTED_ALGORITHMS = ("crc32", "sha1", "sha256")
@@ -53,7 +62,7 @@ class Crc32Checksum(BaseChecksum):
         self._value = 0
 
     def update(self, chunk: Any) -> None:
-        self._value = zlib.crc32(chunk, self._value)
+        self._value = crc32(chunk, self._value)
 
     def digest(self) -> bytes:
         return self._value.to_bytes(4, "big")

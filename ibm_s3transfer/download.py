@@ -58,9 +58,9 @@ import os
 import re
 import stat
 import threading
-import zlib
 from typing import Any, Dict, List, Optional, Tuple
 
+from ibm_botocore.checksums import crc32
 from ibm_s3transfer.exceptions import ChecksumMismatchError, RetriesExceededError
 from ibm_s3transfer.tasks import SubmissionTask, Task
 from ibm_s3transfer.upload import is_retryable
@@ -597,7 +597,7 @@ class _DownloadState:
                     got = self.writer.read_at(offset, view)
                     if got <= 0:
                         return None
-                    crc = zlib.crc32(view[:got], crc)
+                    crc = crc32(view[:got], crc)
                     offset += got
                 crcs.append(crc)
         except (OSError, ValueError, io.UnsupportedOperation):
@@ -684,7 +684,7 @@ class RangeTask(Task):
                     raise _ShortRead("Range %d ended after %d of %d bytes" % (index, got, length))
                 block = view[:count]
                 if want_crc:
-                    crc = zlib.crc32(block, crc)
+                    crc = crc32(block, crc)
                 if md5 is not None:
                     md5.update(block)
                 if memory is None:

@@ -18,10 +18,10 @@ import logging
 import multiprocessing
 import os
 import threading
-import zlib
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, Dict, List, Optional, Tuple
 
+from ibm_botocore.checksums import crc32
 from ibm_s3transfer.constants import ALLOWED_DOWNLOAD_ARGS, MB, PROCESS_USER_AGENT
 from ibm_s3transfer.exceptions import CancelledError, ChecksumMismatchError, RetriesExceededError
 from ibm_s3transfer.utils import CallArgs, b64_to_crc32, crc32_combine_all, random_file_extension, thread_buffer
@@ -121,7 +121,7 @@ def _fetch_range(bucket: str, key: str, get_args: Dict[str, Any], temp: str, sta
                     if not count:
                         raise ConnectionError("range ended after %d of %d bytes" % (got, length))
                     view = buffer[:count]
-                    crc = zlib.crc32(view, crc)
+                    crc = crc32(view, crc)
                     written = 0
                     while written < count:
                         written += os.pwrite(fd, view[written:], start + got + written)

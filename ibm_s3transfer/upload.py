@@ -37,9 +37,9 @@ import logging
 import os
 import stat
 import threading
-import zlib
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from ibm_botocore.checksums import crc32
 from ibm_s3transfer.constants import (
     COMPLETE_MULTIPART_ARGS,
     CREATE_MULTIPART_BLOCKLIST,
@@ -244,7 +244,7 @@ class UploadBody:
         try:
             for view in self.iter_blocks(buffer):
                 if want_crc32:
-                    crc = zlib.crc32(view, crc)
+                    crc = crc32(view, crc)
                 if sha is not None:
                     sha.update(view)
         finally:
