@@ -9,7 +9,9 @@ argument handling zlib has.
 import os
 import platform
 import random
+import shutil
 import sys
+import sysconfig
 import zlib
 
 import pytest
@@ -20,6 +22,11 @@ try:
     from ibm_botocore import _crc32
 except ImportError:  # not built: only the zlib path exists
     _crc32 = None
+
+
+def _have_c_compiler():
+    compiler = (sysconfig.get_config_var("CC") or "").split()
+    return bool(compiler) and shutil.which(compiler[0]) is not None
 
 
 def _cpu_has_pclmul():
@@ -36,8 +43,8 @@ if _crc32 is not None:
 
 
 @pytest.mark.skipif(
-    not (sys.platform.startswith("linux") and platform.machine() == "x86_64" and _cpu_has_pclmul()),
-    reason="the accelerated path exists for x86-64 with PCLMULQDQ",
+    not (sys.platform.startswith("linux") and platform.machine() == "x86_64" and _cpu_has_pclmul() and _have_c_compiler()),
+    reason="the accelerated path is built on x86-64 Linux with a C compiler and used with PCLMULQDQ",
 )
 def test_accelerated_path_is_built_and_selected():
     assert _crc32 is not None, "ibm_botocore._crc32 was not built by the install"
