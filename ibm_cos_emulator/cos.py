@@ -346,6 +346,9 @@ class CosLayer:
         if m == "DELETE" and not subresource:
             return self.delete_object(req, meta)
         resp = self.engine.forward(req)
+        if m == "HEAD" and resp.status == 200 and not req.has_arg("partNumber") and \
+                (req.header("x-amz-checksum-mode") or "").upper() == "ENABLED":
+            motofix.qualify_head_checksum(self.engine.object(meta.name, req.key or ""), resp)
         if m in ("GET", "HEAD") and not subresource and resp.status in (200, 206, 304):
             ret = self.state.retention.get((meta.name, req.key or ""))
             if ret is not None:
@@ -406,9 +409,12 @@ class CosLayer:
                 ret = rules.retention_for_write(meta, {}, now, inherited=inherited)
         else:
             ret = rules.retention_for_write(meta, headers, now)
+        composite = motofix.composite_source(self.engine.object(src_bucket, src_key))
         resp = self.engine.forward(req)
         if resp.ok:
             self._store(meta.name, key, ret)
+            if composite:
+                motofix.full_object_checksum_for_copy(self.engine.object(meta.name, key), resp)
         return resp
 
     def complete_multipart(self, req: Request, meta: BucketMeta) -> Response:

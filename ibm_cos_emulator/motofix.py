@@ -6,12 +6,20 @@
 * CreateBucket accepts COS location constraints such as ``us-south-standard`` (the COS layer
   keeps the location; moto is asked to create a plain bucket).
 * Errors carry COS's ``Resource``/``RequestId``/``httpStatusCode`` elements.
+* HeadObject with checksum mode gives a multipart object's composite checksum as
+  ``<b64>-<parts>`` with ``x-amz-checksum-type: COMPOSITE``, as GetObject does (moto: bare value).
+* CopyObject of an object with a composite (per-part) checksum gives the copy -- a single-part
+  object -- the full-object checksum of its bytes (moto copies the composite value without its
+  part count, which then reads as a wrong full-object checksum).
 """
 from __future__ import annotations
 
+import base64
+import re
 import xml.etree.ElementTree as ET
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .checksums import ALGORITHMS, _crc32c
 from .engine import MotoEngine
 from .errors import CosError, error_response
 from .wire import Headers, Request, Response, xml_response
@@ -110,3 +118,38 @@ def cos_style_error(req: Request, resp: Response) -> Response:
         if name.lower() not in ("content-type", "content-length"):
             fixed.headers.setdefault(name, value)
     return fixed
+
+
+def qualify_head_checksum(key: Any, resp: Response) -> None:
+    """Give HeadObject's composite checksum its ``-<parts>`` suffix and checksum type."""
+    algorithm = getattr(key, "checksum_algorithm", None)
+    if not algorithm or getattr(key, "checksum_type", None) != "COMPOSITE":
+        return
+    name = "x-amz-checksum-" + algorithm.lower()
+    value = resp.headers.get(name)
+    if value and "-" not in value:
+        resp.headers.set(name, "%s-%s" % (value, key.checksum_parts))
+        resp.headers.set("x-amz-checksum-type", "COMPOSITE")
+
+
+def composite_source(key: Any) -> bool:
+    return bool(key is not None and getattr(key, "checksum_value", None)
+                and getattr(key, "checksum_type", None) == "COMPOSITE")
+
+
+def full_object_checksum_for_copy(copy: Any, resp: Response) -> None:
+    """Replace the composite checksum moto copied onto ``copy`` with the checksum of its bytes."""
+    algorithm = (getattr(copy, "checksum_algorithm", None) or "").lower()
+    old = getattr(copy, "checksum_value", None)
+    func = _crc32c if algorithm == "crc32c" else ALGORITHMS.get(algorithm)
+    new: Optional[str] = base64.b64encode(func(copy.value)).decode("ascii") if func is not None else None
+    copy.checksum_value = new
+    copy.checksum_type = "FULL_OBJECT" if new else None
+    copy.checksum_parts = None
+    if new is None:
+        copy.checksum_algorithm = None
+    if old and resp.body:
+        element = "Checksum" + algorithm.upper()
+        pattern = re.compile(("<%s>%s</%s>" % (element, re.escape(old), element)).encode("ascii"))
+        replacement = ("<%s>%s</%s>" % (element, new, element)).encode("ascii") if new else b""
+        resp.body = pattern.sub(replacement, resp.body)

@@ -17,8 +17,7 @@ if REPO not in sys.path:
 
 pytest.importorskip("moto")
 
-MB = 1024 * 1024
-
+from transfer_helpers import make_client  # noqa: E402
 
 @pytest.fixture(scope="session")
 def emulator(cos_emulator):
@@ -31,19 +30,6 @@ def emu(emulator):
     emulator.faults.clear()
     yield emulator
     emulator.faults.clear()
-
-
-def make_client(emu: Any, **config: Any) -> Any:
-    import ibm_boto3
-    from ibm_botocore.client import Config
-
-    return ibm_boto3.client(
-        "s3",
-        aws_access_key_id=emu.access_key_id,
-        aws_secret_access_key=emu.secret_access_key,
-        endpoint_url=emu.endpoint_url,
-        config=Config(**config) if config else None,
-    )
 
 
 @pytest.fixture
@@ -98,7 +84,3 @@ def data_file(tmp_path):
         return str(path), data
 
     return make
-
-
-def no_uploads_left(client: Any, bucket: str) -> bool:
-    return not client.list_multipart_uploads(Bucket=bucket).get("Uploads")

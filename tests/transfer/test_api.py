@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from conftest import MB
+from transfer_helpers import MB
 
 import ibm_boto3
 import ibm_s3transfer

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import MB, make_client, no_uploads_left
+from transfer_helpers import MB, make_client, no_uploads_left
 
 from ibm_boto3.exceptions import RetriesExceededError as Boto3RetriesExceededError
 from ibm_boto3.exceptions import S3UploadFailedError

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from conftest import MB, no_uploads_left
+from transfer_helpers import MB, no_uploads_left
 
 import ibm_boto3
 from ibm_boto3.s3.transfer import TransferConfig
@@ -287,6 +287,26 @@ def test_copy_small_and_multipart(client, bucket, data_file):
     client.copy({"Bucket": bucket, "Key": "tiny"}, bucket, "tiny2", Config=SMALL)
     assert client.get_object(Bucket=bucket, Key="tiny2")["Body"].read() == b"tiny"
     assert no_uploads_left(client, bucket)
+
+
+def test_copy_object_of_multipart_object_downloads_verified(client, bucket, data_file, tmp_path):
+    """A single CopyObject of a multipart upload is a one-part object with a full-object CRC32."""
+    import base64
+    import zlib
+
+    path, data = data_file(12 * MB + 3)
+    client.upload_file(path, bucket, "mp", Config=SMALL)
+    head = client.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
+    assert head["ChecksumCRC32"].endswith("-3") and head["ChecksumType"] == "COMPOSITE"
+    copied = client.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "mp"})
+    full = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode("ascii")
+    assert copied["CopyObjectResult"]["ChecksumCRC32"] == full
+    head = client.head_object(Bucket=bucket, Key="copy", ChecksumMode="ENABLED")
+    assert head["ChecksumCRC32"] == full and _etag_parts(head["ETag"]) is None
+    assert client.get_object(Bucket=bucket, Key="copy", ChecksumMode="ENABLED")["Body"].read() == data
+    target = tmp_path / "copy.bin"
+    client.download_file(bucket, "copy", str(target), Config=SMALL)
+    assert target.read_bytes() == data
 
 
 def test_delete_through_manager(client, bucket):
