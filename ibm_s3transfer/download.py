@@ -77,7 +77,7 @@ from ibm_s3transfer.utils import (
 
 logger = logging.getLogger(__name__)
 
-_HEAD_ARGS = ("VersionId", "SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5", "RequestPayer", "ExpectedBucketOwner", "ChecksumMode")
+HEAD_ARGS = ("VersionId", "SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5", "RequestPayer", "ExpectedBucketOwner", "ChecksumMode")
 _MD5_ETAG = re.compile(r'^"?([0-9a-fA-F]{32})"?$')
 _MULTIPART_ETAG = re.compile(r'^"?[0-9a-fA-F]{32}-(\d+)"?$')
 
@@ -188,7 +188,7 @@ class DownloadSlots:
 
 
 # -- the object and how to check it ------------------------------------------------------------
-class _Verifier:
+class Verifier:
     """What the downloaded bytes must match, and how strictly."""
 
     def __init__(self, mode: str, expected: Any = None, strict: bool = True, part_count: int = 0) -> None:
@@ -234,7 +234,7 @@ class _Verifier:
         return groups
 
 
-def _plan_verification(client: Any, head: Dict[str, Any], bucket: str, key: str, head_args: Dict[str, Any], size: int, threshold: int) -> Tuple[_Verifier, Optional[List[int]]]:
+def plan_verification(client: Any, head: Dict[str, Any], bucket: str, key: str, head_args: Dict[str, Any], size: int, threshold: int) -> Tuple[Verifier, Optional[List[int]]]:
     """Choose the check for this object; returns (verifier, part sizes to align ranges on)."""
     etag = head.get("ETag") or ""
     multipart = _MULTIPART_ETAG.match(etag)
@@ -246,12 +246,12 @@ def _plan_verification(client: Any, head: Dict[str, Any], bucket: str, key: str,
         if crc is not None:
             composite = bool(suffix) or kind == "COMPOSITE" or (kind != "FULL_OBJECT" and multipart is not None)
             if not composite:
-                return _Verifier("crc32", crc, strict=True), None
+                return Verifier("crc32", crc, strict=True), None
             count = int(suffix) if suffix.isdigit() else (int(multipart.group(1)) if multipart else 0)
             layout = _part_layout(client, bucket, key, head_args, size, count)
             if layout:
-                return _Verifier("composite", crc, strict=True, part_count=count), layout
-            return _Verifier("none"), None
+                return Verifier("composite", crc, strict=True, part_count=count), layout
+            return Verifier("none"), None
     for algorithm in ("SHA256", "SHA1"):
         other = head.get("Checksum" + algorithm)
         if other and "-" not in other and kind != "COMPOSITE" and (multipart is None or kind == "FULL_OBJECT"):
@@ -259,14 +259,14 @@ def _plan_verification(client: Any, head: Dict[str, Any], bucket: str, key: str,
                 expected = base64.b64decode(other, validate=True)
             except (binascii.Error, ValueError):
                 continue
-            return _Verifier(algorithm.lower(), expected, strict=True), None
+            return Verifier(algorithm.lower(), expected, strict=True), None
     md5 = _MD5_ETAG.match(etag)
     encrypted = head.get("SSECustomerAlgorithm") or head.get("ServerSideEncryption") == "aws:kms"
     if md5 and not encrypted and size < threshold:
         # With IBM Key Protect / HPCS keys the ETag may not be the MD5 of the data.
         key_protect = any(k.startswith("IBMSSEKP") for k in head)
-        return _Verifier("md5", md5.group(1).lower(), strict=not key_protect), None
-    return _Verifier("none"), None
+        return Verifier("md5", md5.group(1).lower(), strict=not key_protect), None
+    return Verifier("none"), None
 
 
 def _part_layout(client: Any, bucket: str, key: str, head_args: Dict[str, Any], size: int, count: int) -> Optional[List[int]]:
@@ -292,7 +292,7 @@ def _part_layout(client: Any, bucket: str, key: str, head_args: Dict[str, Any], 
     return sizes if sum(sizes) == size and all(sizes) else None
 
 
-def _part_ranges(sizes: List[int], step: int) -> Tuple[List[Tuple[int, int]], List[int]]:
+def part_ranges(sizes: List[int], step: int) -> Tuple[List[Tuple[int, int]], List[int]]:
     """Ranges of at most ``step`` bytes that never straddle a part; and the parts' offsets."""
     ranges: List[Tuple[int, int]] = []
     bounds: List[int] = []
@@ -330,10 +330,10 @@ class DownloadSubmissionTask(SubmissionTask):
         call_args = transfer_future.meta.call_args
         bucket, key = call_args.bucket, call_args.key
         extra_args = dict(call_args.extra_args or {})
-        head_args = {k: v for k, v in extra_args.items() if k in _HEAD_ARGS}
+        head_args = {k: v for k, v in extra_args.items() if k in HEAD_ARGS}
         head_args.setdefault("ChecksumMode", "ENABLED")
         etag = None
-        verifier = _Verifier("none")
+        verifier = Verifier("none")
         layout: Optional[List[int]] = None
         size = transfer_future.meta.size
         if size is None:
@@ -344,9 +344,9 @@ class DownloadSubmissionTask(SubmissionTask):
             if etag:
                 transfer_future.meta.provide_object_etag(etag)
             if not (head_args.get("ChecksumMode") or "").upper() == "DISABLED":
-                verifier, layout = _plan_verification(client, head, bucket, key, head_args, size, config.multipart_threshold)
+                verifier, layout = plan_verification(client, head, bucket, key, head_args, size, config.multipart_threshold)
         if layout:
-            ranges, verifier.part_bounds = _part_ranges(layout, config.multipart_chunksize)
+            ranges, verifier.part_bounds = part_ranges(layout, config.multipart_chunksize)
             whole = len(ranges) == 1
         elif size < config.multipart_threshold:
             ranges, whole = [(0, size)], True
@@ -566,7 +566,7 @@ class _DownloadState:
             return None
         sizes = getattr(self, "_part_sizes", None)
         if sizes is None:
-            head_args = {k: v for k, v in self.get_args.items() if k in _HEAD_ARGS}
+            head_args = {k: v for k, v in self.get_args.items() if k in HEAD_ARGS}
             sizes = []
             try:
                 for number in range(1, count + 1):

@@ -9,8 +9,10 @@ Each worker process builds its own client with
 ``ibm_botocore.session.Session().create_client('s3', **client_kwargs)`` and writes the
 ranges it fetches straight into the temporary file ``<filename>.<8 hex digits>`` at
 their offsets; the parent renames it over ``filename`` once every range arrived with
-its full length (and, when the object has a full-object CRC32, once the combined CRC32
-of the ranges matched it). On failure the temporary file is removed.
+its full length and, when the object has a CRC32 (full-object, or composite ``<b64>-<N>``
+with the ranges aligned to the parts), once the CRC32s of the ranges combine to it --
+the same plan as the threaded downloader's. On a mismatch the object is fetched once more;
+on failure the temporary file is removed.
 """
 from __future__ import annotations
 
@@ -24,9 +26,12 @@ from typing import Any, Dict, List, Optional, Tuple
 from ibm_botocore.checksums import crc32
 from ibm_s3transfer.constants import ALLOWED_DOWNLOAD_ARGS, MB, PROCESS_USER_AGENT
 from ibm_s3transfer.exceptions import CancelledError, ChecksumMismatchError, RetriesExceededError
-from ibm_s3transfer.utils import CallArgs, b64_to_crc32, crc32_combine_all, random_file_extension, thread_buffer
+from ibm_s3transfer.utils import CallArgs, random_file_extension, thread_buffer
 
 logger = logging.getLogger(__name__)
+
+# Full fetches of the object before a checksum mismatch fails the download.
+_VERIFY_ROUNDS = 2
 
 __all__ = ["ProcessTransferConfig", "ProcessPoolDownloader", "ProcessPoolTransferFuture", "ProcessPoolTransferMeta"]
 
@@ -182,24 +187,27 @@ class ProcessPoolDownloader:
         return future
 
     def _download(self, call_args: CallArgs, cancel_event: threading.Event) -> None:
+        from ibm_s3transfer.download import HEAD_ARGS, Verifier, part_ranges, plan_verification
+
         bucket, key, filename = call_args.bucket, call_args.key, call_args.filename
         extra_args = call_args.extra_args
+        config = self._config
         size = call_args.expected_size
-        expected_crc: Optional[int] = None
+        verifier, layout = Verifier("none"), None
         get_args = dict(extra_args)
         if size is None:
-            head_args = dict(extra_args)
+            head_args = {k: v for k, v in extra_args.items() if k in HEAD_ARGS}
             head_args.setdefault("ChecksumMode", "ENABLED")
             head = self._client.head_object(Bucket=bucket, Key=key, **head_args)
             size = head["ContentLength"]
-            value = head.get("ChecksumCRC32") or ""
-            etag = head.get("ETag") or ""
-            if value and "-" not in value and "-" not in etag:
-                expected_crc = b64_to_crc32(value)
-            if etag:
-                get_args["IfMatch"] = etag
-        config = self._config
-        if size < config.multipart_threshold:
+            if head.get("ETag"):
+                get_args["IfMatch"] = head["ETag"]
+            if (head_args.get("ChecksumMode") or "").upper() != "DISABLED":
+                verifier, layout = plan_verification(self._client, head, bucket, key, head_args, size, config.multipart_threshold)
+        if layout:
+            spans, verifier.part_bounds = part_ranges(layout, config.multipart_chunksize)
+            ranges = [(start, length, len(spans) == 1) for start, length in spans]
+        elif size < config.multipart_threshold:
             ranges = [(0, size, True)]
         else:
             step = config.multipart_chunksize
@@ -211,24 +219,15 @@ class ProcessPoolDownloader:
         finally:
             os.close(fd)
         try:
-            jobs = [
-                self._pool.submit(_fetch_range, bucket, key, get_args, temp, start, length, whole, 5)  # type: ignore[union-attr]
-                for start, length, whole in ranges
-            ]
-            results = []
-            for job in jobs:
-                if cancel_event.is_set():
-                    for other in jobs:
-                        other.cancel()
-                    raise CancelledError("Download cancelled")
-                results.append(job.result())
-            for (start, length, _), (got, _) in zip(ranges, results):
-                if got != length:
-                    raise RetriesExceededError(ConnectionError("range at %d: %d of %d bytes" % (start, got, length)))
-            if expected_crc is not None:
-                actual = crc32_combine_all((crc, got) for got, crc in results)
-                if actual != expected_crc:
-                    raise RetriesExceededError(ChecksumMismatchError("%s/%s: the downloaded data does not match its CRC32" % (bucket, key)))
+            for attempt in range(_VERIFY_ROUNDS):
+                results = self._fetch_all(bucket, key, get_args, temp, ranges, cancel_event)
+                if not verifier.wants_crc or verifier.check([(s, n) for s, n, _ in ranges], [crc for _, crc in results]):
+                    break
+                logger.debug("%s/%s: checksum mismatch, fetching again (round %d)", bucket, key, attempt + 1)
+            else:
+                raise RetriesExceededError(ChecksumMismatchError(
+                    "%s/%s: the downloaded data does not match its %s" % (
+                        bucket, key, "multipart CRC32 checksum" if verifier.mode == "composite" else "CRC32 checksum")))
             os.replace(temp, filename)
         except BaseException:
             try:
@@ -236,6 +235,25 @@ class ProcessPoolDownloader:
             except OSError:
                 pass
             raise
+
+    def _fetch_all(self, bucket: str, key: str, get_args: Dict[str, Any], temp: str,
+                   ranges: List[Tuple[int, int, bool]], cancel_event: threading.Event) -> List[Tuple[int, int]]:
+        """Every range into ``temp`` by the worker processes; (bytes, crc32) per range."""
+        jobs = [
+            self._pool.submit(_fetch_range, bucket, key, get_args, temp, start, length, whole, 5)  # type: ignore[union-attr]
+            for start, length, whole in ranges
+        ]
+        results = []
+        for job in jobs:
+            if cancel_event.is_set():
+                for other in jobs:
+                    other.cancel()
+                raise CancelledError("Download cancelled")
+            results.append(job.result())
+        for (start, length, _), (got, _) in zip(ranges, results):
+            if got != length:
+                raise RetriesExceededError(ConnectionError("range at %d: %d of %d bytes" % (start, got, length)))
+        return results
 
     def shutdown(self) -> None:
         """Wait for the downloads and stop the worker processes."""

@@ -229,6 +229,34 @@ def test_multipart_object_with_unequal_parts_is_verified(emu, client, bucket, tm
     assert _listing(tmp_path) == ["u.bin"]
 
 
+def test_process_pool_downloader_verifies_composite_and_full_crc32(emu, client, bucket, multipart_object,
+                                                                   single_part_object, tmp_path):
+    """ProcessPoolDownloader uses the threaded downloader's checks: a flipped byte in a range of a
+    multipart object (composite CRC32) or a single-part one (full CRC32) is fetched again; when
+    it stays flipped, the download fails and the target keeps its previous content."""
+    from ibm_s3transfer.processpool import ProcessPoolDownloader, ProcessTransferConfig
+
+    config = ProcessTransferConfig(multipart_threshold=5 * MB, multipart_chunksize=4 * MB, max_request_processes=2)
+    kwargs = {"aws_access_key_id": emu.access_key_id, "aws_secret_access_key": emu.secret_access_key,
+              "endpoint_url": emu.endpoint_url}
+    target = tmp_path / "out.bin"
+    with ProcessPoolDownloader(client_kwargs=kwargs, config=config) as downloader:
+        for key, data in (multipart_object, single_part_object):
+            rule = emu.faults.corrupt(method="GET", path="/" + key + "$", offset=1234)
+            downloader.download_file(bucket, key, str(target)).result()
+            assert rule.hits == 1
+            assert target.read_bytes() == data
+            emu.faults.clear()
+        target.write_bytes(b"previous content")
+        emu.faults.corrupt(method="GET", path="/" + multipart_object[0] + "$", offset=1234, times=None)
+        with pytest.raises(RetriesExceededError) as info:
+            downloader.download_file(bucket, multipart_object[0], str(target)).result()
+        assert isinstance(info.value.last_exception, ChecksumMismatchError)
+        assert "multipart CRC32" in str(info.value.last_exception)
+    assert target.read_bytes() == b"previous content"
+    assert _listing(tmp_path) == ["out.bin"]
+
+
 def test_download_failing_halfway_leaves_no_file(emu, client, bucket, multipart_object, tmp_path):
     key, _ = multipart_object
     rule = emu.faults.truncate(after_bytes=2 * MB, method="GET", path="/" + key + "$", times=None)
