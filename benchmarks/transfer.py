@@ -83,12 +83,16 @@ def file_sha256(path):
 class Server:
     """A backend process with an endpoint URL."""
 
-    def __init__(self, kind, size, workdir, python):
+    def __init__(self, kind, size, workdir, python, tls=False):
         self.kind = kind
+        self.ca_file = None
         self.access_key = "bench-access-key"
         self.secret_key = "bench-secret-key"
         if kind == "responder":
             cmd = [python, RESPONDER, "--port", "0", "--object-size", str(size)]
+            if tls:
+                self.ca_file, key_file = make_certificate(workdir)
+                cmd += ["--tls-cert", self.ca_file, "--tls-key", key_file]
         elif kind == "emulator":
             cmd = [python, "-m", "ibm_cos_emulator", "--port", "0", "--hmac", "%s:%s" % (self.access_key, self.secret_key)]
         else:
@@ -121,7 +125,7 @@ class Server:
         if self.port is None:
             self.stop()
             raise RuntimeError("%s did not start" % kind)
-        self.endpoint = "http://127.0.0.1:%d" % self.port
+        self.endpoint = "%s://127.0.0.1:%d" % ("https" if self.ca_file else "http", self.port)
 
     def stop(self):
         try:
@@ -135,6 +139,17 @@ class Server:
             self.proc.kill()
 
 
+def make_certificate(workdir):
+    """A throw-away self-signed certificate for 127.0.0.1 (``openssl`` command line)."""
+    cert, key = os.path.join(workdir, "tls-cert.pem"), os.path.join(workdir, "tls-key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    return cert, key
+
+
 def run_worker(python, op, server, path, key, repo, scratch, profile=None):
     cmd = [python, "-I", WORKER, "--op", op, "--endpoint", server.endpoint, "--key", key, "--file", path,
            "--access-key", server.access_key, "--secret-key", server.secret_key]
@@ -142,6 +157,8 @@ def run_worker(python, op, server, path, key, repo, scratch, profile=None):
         cmd += ["--repo", repo]
     if profile:
         cmd += ["--profile", profile]
+    if server.ca_file:
+        cmd += ["--verify", server.ca_file]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IBM_"))}
     env["HOME"] = scratch
     proc = subprocess.run(cmd, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
@@ -190,7 +207,11 @@ def main(argv=None):
     parser.add_argument("--profile", default=None, help="cProfile our side's last run of each op into DIR")
     parser.add_argument("--quick", action="store_true", help="32 MiB, one round (smoke run)")
     parser.add_argument("--no-prime", action="store_true", help="do not write+delete a file before each download")
+    parser.add_argument("--tls", action="store_true",
+                        help="https to the responder (self-signed certificate made with the openssl command)")
     args = parser.parse_args(argv)
+    if args.tls and args.backend != "responder":
+        parser.error("--tls works with the responder backend only")
     if args.quick:
         args.size = min(args.size, 32 * 1024 * 1024)
         args.rounds = 1
@@ -209,7 +230,7 @@ def main(argv=None):
         print("generating %d bytes in %s ..." % (args.size, workdir), flush=True)
         generate(source, args.size)
         source_sha = file_sha256(source) if args.backend != "responder" else None
-        server = Server(args.backend, args.size, workdir, args.ours_python)
+        server = Server(args.backend, args.size, workdir, args.ours_python, tls=args.tls)
         print("backend %s at %s" % (args.backend, server.endpoint), flush=True)
         setup_client(server)
         key = "bench-object"
@@ -276,7 +297,7 @@ def report(samples, ops, sides, args):
     names = [side for side, _, _ in sides]
     table = {side: {op: medians(samples[side][op]) for op in ops} for side in names}
     print()
-    print("medians over %d round(s), %d bytes, backend %s" % (args.rounds, args.size, args.backend))
+    print("medians over %d round(s), %d bytes, backend %s%s" % (args.rounds, args.size, args.backend, " (https)" if args.tls else ""))
     header = "%-9s %-24s" % ("op", "figure") + "".join("%14s" % n for n in names)
     if len(names) == 2:
         header += "%14s%10s%8s" % ("ours/theirs", "target", "")

@@ -25,6 +25,7 @@ Request bodies may be sent with Content-Length or chunked transfer coding, with 
 without ``Expect: 100-continue``.  Usage::
 
     python transfer_responder.py [--port 0] [--object-size N] [--part-size N]
+                                 [--tls-cert CERT.pem --tls-key KEY.pem]
 
 The first line written to stdout is ``PORT <n>``; the server runs until its stdin
 is closed or it is terminated.
@@ -113,23 +114,28 @@ def _split_target(target):
 class Handler(threading.Thread):
     daemon = True
 
-    def __init__(self, sock, server):
+    def __init__(self, sock, server, tls=None):
         super().__init__()
         self.sock = sock
         self.server = server
-        self.rfile = sock.makefile("rb", buffering=65536)
+        self.tls = tls
+        self.rfile = None
         self.scratch = memoryview(bytearray(SCRATCH_SIZE))
 
     def run(self):
         try:
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.tls is not None:  # the handshake runs here, not in the accept loop
+                self.sock = self.tls.wrap_socket(self.sock, server_side=True)
+            self.rfile = self.sock.makefile("rb", buffering=65536)
             while self.one():
                 pass
         except (OSError, ValueError, ConnectionError):
             pass
         finally:
             try:
-                self.rfile.close()
+                if self.rfile is not None:
+                    self.rfile.close()
                 self.sock.close()
             except OSError:
                 pass
@@ -277,7 +283,15 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--object-size", type=int, default=1 << 30)
     parser.add_argument("--part-size", type=int, default=8 << 20)
+    parser.add_argument("--tls-cert", default=None, help="serve https with this PEM certificate ...")
+    parser.add_argument("--tls-key", default=None, help="... and this PEM private key")
     args = parser.parse_args(argv)
+    tls = None
+    if args.tls_cert:
+        import ssl
+
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
     server = Server(SyntheticObject(args.object_size, args.part_size))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -292,7 +306,7 @@ def main(argv=None):
                 conn, _ = listener.accept()
             except OSError:
                 return
-            Handler(conn, server).start()
+            Handler(conn, server, tls).start()
 
     threading.Thread(target=accept_loop, daemon=True).start()
     try:

@@ -4,6 +4,7 @@ Usage::
 
     PY -I transfer_worker.py --op upload|download --endpoint URL --bucket B --key K
                              --file PATH [--repo DIR] [--access-key A --secret-key S]
+                             [--verify CA.pem]
 
 Imports ``ibm_boto3`` (from ``--repo`` when given, else whatever the interpreter has),
 creates a client with default settings, then measures ``upload_file`` or
@@ -31,6 +32,7 @@ def main(argv=None):
     parser.add_argument("--access-key", default="bench-access-key")
     parser.add_argument("--secret-key", default="bench-secret-key")
     parser.add_argument("--profile", default=None, help="write a cProfile of the transfer here")
+    parser.add_argument("--verify", default=None, help="CA bundle for an https endpoint")
     args = parser.parse_args(argv)
     if args.repo:
         sys.path.insert(0, args.repo)
@@ -43,6 +45,7 @@ def main(argv=None):
         aws_secret_access_key=args.secret_key,
         endpoint_url=args.endpoint,
         region_name="us-east-1",
+        verify=args.verify,
     )
     profiler = None
     if args.profile:

@@ -114,7 +114,12 @@ def compute(algorithm: str, body: Any) -> str:
 
 
 class AwsChunkedWrapper(io.RawIOBase):
-    """Frames a body as ``aws-chunked`` with a checksum trailer, computed while reading."""
+    """Frames a body as ``aws-chunked`` with a checksum trailer, computed while reading.
+
+    ``read(n)`` serves any HTTP client; ``iter_frames()`` is what the direct transport
+    sends from: the frame headers and the source's own chunks (memory views included),
+    so the data is not copied on its way to the socket.
+    """
 
     def __init__(self, raw: Any, checksum_cls: Optional[type] = None, checksum_name: str = "x-amz-checksum-crc32", chunk_size: int = _READ_SIZE) -> None:
         self._raw = raw
@@ -126,7 +131,7 @@ class AwsChunkedWrapper(io.RawIOBase):
 
     def _reset_state(self) -> None:
         self._checksum = self._checksum_cls() if self._checksum_cls else None
-        self._pending = b""
+        self._pending: list = []  # pieces not yet returned by read(), in order
         self._done = False
 
     def seek(self, offset: int, whence: int = 0) -> int:
@@ -144,27 +149,54 @@ class AwsChunkedWrapper(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
-            out = [self._pending]
-            self._pending = b""
-            while not self._done:
-                out.append(self._next_frame())
-            return b"".join(out)
-        while len(self._pending) < size and not self._done:
-            self._pending += self._next_frame()
-        data, self._pending = self._pending[:size], self._pending[size:]
-        return data
+            while not self._done:  # chunks may live in a reused buffer: keep copies
+                self._pending.extend(bytes(piece) for piece in self._next_frame())
+            out = b"".join(self._pending)
+            self._pending = []
+            return out
+        out = []
+        wanted = size
+        while wanted > 0:
+            if not self._pending:
+                if self._done:
+                    break
+                self._pending.extend(self._next_frame())
+                continue
+            piece = self._pending[0]
+            if len(piece) <= wanted:
+                out.append(bytes(piece))
+                del self._pending[0]
+                wanted -= len(piece)
+            else:
+                view = memoryview(piece)
+                out.append(bytes(view[:wanted]))
+                self._pending[0] = bytes(view[wanted:])
+                wanted = 0
+        return b"".join(out)
 
-    def _next_frame(self) -> bytes:
+    def iter_frames(self) -> Any:
+        """The framed body from the current position: one tuple of pieces per frame.
+
+        A chunk is yielded as the source returned it (possibly a view of a buffer the
+        source reuses): send it before asking for the next frame.
+        """
+        if self._pending:
+            yield tuple(self._pending)
+            self._pending = []
+        while not self._done:
+            yield self._next_frame()
+
+    def _next_frame(self) -> tuple:
         chunk = self._raw.read(self._chunk_size)
         if chunk:
             if self._checksum is not None:
                 self._checksum.update(chunk)
-            return b"%x\r\n%s\r\n" % (len(chunk), chunk)
+            return (b"%x\r\n" % len(chunk), chunk, b"\r\n")
         self._done = True
         trailer = b"0\r\n"
         if self._checksum is not None:
             trailer += b"%s:%s\r\n" % (self._checksum_name.encode("ascii"), self._checksum.b64digest().encode("ascii"))
-        return trailer + b"\r\n"
+        return (trailer + b"\r\n",)
 
     def __iter__(self):
         while True:
