@@ -3,20 +3,28 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def test_transfer_benchmark_quick_run(tmp_path):
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_transfer_benchmark_quick_run(tmp_path, tls):
+    if tls and shutil.which("openssl") is None:
+        pytest.skip("--tls makes its certificate with the openssl command")
     env = {k: v for k, v in os.environ.items() if k != "IBM_COS_SDK_PYTHON"}
     out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, os.path.join(REPO, "benchmarks", "transfer.py"), "--quick", "--json", str(out), "--tmpdir", str(tmp_path)],
+        [sys.executable, os.path.join(REPO, "benchmarks", "transfer.py"), "--quick", "--json", str(out), "--tmpdir", str(tmp_path)]
+        + (["--tls"] if tls else []),
         cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert ("backend responder at https://" in proc.stdout) == tls, proc.stdout
     for line in ("upload    MB/s", "upload    CPU-s/GiB", "download  peak RSS MB"):
         assert line in proc.stdout, proc.stdout
     data = json.loads(out.read_text())
