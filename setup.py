@@ -18,7 +18,7 @@ setup(
         "ibm_s3transfer": ["py.typed"],
         "ibm_cos_emulator": ["py.typed"],
     },
-    # CRC-32 with carry-less multiplication (x86-64). Optional: when it cannot be built,
+    # CRC-32 with PCLMULQDQ (x86-64) or CRC32X (AArch64). Optional: when it cannot be built,
     # ibm_botocore.checksums.crc32 falls back to zlib.crc32 with identical results.
     ext_modules=[Extension("ibm_botocore._crc32", sources=["ibm_botocore/_crc32.c"], optional=True)],
     install_requires=[

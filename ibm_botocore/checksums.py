@@ -1,7 +1,8 @@
 """Request and response checksums (CRC32, SHA-1, SHA-256) and aws-chunked trailers.
 
-``crc32`` is the carry-less-multiplication CRC of ``ibm_botocore._crc32`` when that
-extension was built and the CPU supports it (about ten times zlib's speed), else
+``crc32`` is the CRC of ``ibm_botocore._crc32`` (PCLMULQDQ folding on x86-64, CRC32X on
+AArch64) when that extension was built and the CPU supports it (about ten times zlib's
+speed), else
 ``zlib.crc32``; both give identical results. They and ``hashlib`` release the GIL on
 large buffers, so checksumming parts in transfer threads runs in parallel.
 """
