@@ -2,9 +2,8 @@
 
 ``crc32`` is the CRC of ``ibm_botocore._crc32`` (PCLMULQDQ folding on x86-64, CRC32X on
 AArch64) when that extension was built and the CPU supports it (about ten times zlib's
-speed), else
-``zlib.crc32``; both give identical results. They and ``hashlib`` release the GIL on
-large buffers, so checksumming parts in transfer threads runs in parallel.
+speed), else ``zlib.crc32``; both give identical results. They and ``hashlib`` release
+the GIL on large buffers, so checksumming parts in transfer threads runs in parallel.
 """
 from __future__ import annotations
 
@@ -19,10 +18,10 @@ from ibm_botocore.response import StreamingBody
 
 try:
     from ibm_botocore._crc32 import ACCELERATED as CRC32_ACCELERATED
-    from ibm_botocore._crc32 import crc32 as _clmul_crc32
+    from ibm_botocore._crc32 import crc32 as _fast_crc32
 except ImportError:  # not built (no compiler at install time): zlib's is the same function
     CRC32_ACCELERATED = 0
-crc32 = _clmul_crc32 if CRC32_ACCELERATED else zlib.crc32
+crc32 = _fast_crc32 if CRC32_ACCELERATED else zlib.crc32
 
 _READ_SIZE = 1024 * 1024
 SUPPORTED_ALGORITHMS = ("crc32", "sha1", "sha256")
