@@ -129,8 +129,11 @@ class DirectTransport:
 
     def _connect(self, key: Tuple[str, str, int], url: str) -> _Connection:
         scheme, host, port = key
+        # An ASCII name goes to getaddrinfo as bytes: a str would be run through the idna
+        # codec (which costs an import and microseconds per connection) for nothing.
+        address = host.encode("ascii") if host.isascii() else host
         try:
-            sock = socket.create_connection((host, port), timeout=self._connect_timeout)
+            sock = socket.create_connection((address, port), timeout=self._connect_timeout)
         except socket.timeout as exc:
             raise ConnectTimeoutError(endpoint_url=url, error=exc)
         except OSError as exc:
