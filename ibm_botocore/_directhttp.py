@@ -22,9 +22,8 @@ from __future__ import annotations
 import os
 import select
 import socket
-import ssl
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from ibm_botocore.exceptions import (
@@ -40,6 +39,23 @@ _SMALL_BODY = 64 * 1024
 _READ_BUFFER = 64 * 1024
 _MAX_LINE = 65536
 _MAX_HEADERS = 200
+
+
+if TYPE_CHECKING:
+    import ssl
+
+# ssl is imported with the first https connection, so plain-http clients never load it.
+# Until then no TLS socket or TLS error can exist, and these empty tuples match nothing.
+_TLS_ERRORS: Tuple[type, ...] = ()
+_TLS_SOCKETS: Tuple[type, ...] = ()
+
+
+def _load_ssl() -> Any:
+    global _TLS_ERRORS, _TLS_SOCKETS
+    import ssl
+
+    _TLS_ERRORS, _TLS_SOCKETS = (ssl.SSLError,), (ssl.SSLSocket,)
+    return ssl
 
 
 class _ProtocolError(Exception):
@@ -84,13 +100,14 @@ class DirectTransport:
         self._settings = settings
         self._idle: Dict[Tuple[str, str, int], List[_Connection]] = {}
         self._lock = threading.Lock()
-        self._ssl_context: Optional[ssl.SSLContext] = None
+        self._ssl_context: Optional["ssl.SSLContext"] = None
 
     # -- connections ---------------------------------------------------------------------
-    def _tls_context(self) -> ssl.SSLContext:
+    def _tls_context(self) -> "ssl.SSLContext":
         if self._ssl_context is None:
             from urllib3.util.ssl_ import create_urllib3_context
 
+            ssl = _load_ssl()
             settings = self._settings
             verify = settings._verify
             context = create_urllib3_context(cert_reqs=ssl.CERT_NONE if verify is False else ssl.CERT_REQUIRED)
@@ -146,7 +163,7 @@ class DirectTransport:
                 sock.settimeout(self._connect_timeout)
                 sock = self._tls_context().wrap_socket(sock, server_hostname=host.strip("[]"))
             sock.settimeout(self._read_timeout)
-        except ssl.SSLError as exc:
+        except _TLS_ERRORS as exc:
             sock.close()
             raise SSLError(endpoint_url=url, error=exc)
         except socket.timeout as exc:
@@ -230,7 +247,7 @@ class DirectTransport:
             else:
                 sock.sendall(head)
                 region = getattr(body, "sendfile_region", None)
-                offered = region() if (region is not None and not chunked and not isinstance(sock, ssl.SSLSocket)) else None
+                offered = region() if (region is not None and not chunked and not isinstance(sock, _TLS_SOCKETS)) else None
                 frames = getattr(body, "iter_frames", None) if offered is None else None
                 if offered is not None:
                     _send_region(sock, *offered)
@@ -257,7 +274,7 @@ class DirectTransport:
                 # 1xx interim response (100 Continue): its headers are skipped
         except socket.timeout as exc:
             raise ReadTimeoutError(endpoint_url=url, error=exc)
-        except ssl.SSLError as exc:
+        except _TLS_ERRORS as exc:
             raise SSLError(endpoint_url=url, error=exc)
         except (ConnectionResetError, ConnectionAbortedError) as exc:
             raise _StaleConnection(exc)

@@ -4,10 +4,12 @@ path must handle: keep-alive reuse, idle connections closed by the server, inter
 responses, chunked and close-delimited bodies."""
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 import sys
 import threading
-from typing import Callable, List
+from typing import Any, Callable, List, Optional
 
 import pytest
 
@@ -23,8 +25,9 @@ class RawServer:
     """Accepts connections; ``respond(conn, request_bytes, index)`` writes the answer and
     returns False to close the connection after it."""
 
-    def __init__(self, respond: Callable[[socket.socket, bytes, int], bool]) -> None:
+    def __init__(self, respond: Callable[[socket.socket, bytes, int], bool], tls: Optional[Any] = None) -> None:
         self._respond = respond
+        self._tls = tls
         self._listener = socket.socket()
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(16)
@@ -36,7 +39,7 @@ class RawServer:
 
     @property
     def url(self) -> str:
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self._tls else "http", self.port)
 
     def _accept(self) -> None:
         while True:
@@ -49,6 +52,12 @@ class RawServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
+        if self._tls is not None:
+            try:
+                conn = self._tls.wrap_socket(conn, server_side=True)
+            except OSError:  # the client refused the certificate
+                conn.close()
+                return
         reader = conn.makefile("rb")
         try:
             while True:
@@ -80,8 +89,8 @@ class RawServer:
 def raw_server():
     servers = []
 
-    def start(respond):
-        server = RawServer(respond)
+    def start(respond, tls=None):
+        server = RawServer(respond, tls)
         servers.append(server)
         return server
 
@@ -147,6 +156,45 @@ def test_request_bytes_on_the_wire(raw_server):
     assert lines[1] == b"Host: 127.0.0.1:%d" % server.port
     assert lines[2] == b"Accept-Encoding: identity"
     assert body == b"payload"
+
+
+@pytest.fixture(scope="module")
+def tls_certificate(tmp_path_factory):
+    """(server context, certificate path): a throw-away self-signed certificate for 127.0.0.1."""
+    import ssl
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command makes the test certificate")
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = str(directory / "cert.pem"), str(directory / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context, cert
+
+
+@pytest.mark.parametrize("transport", ["direct", "urllib3"])
+def test_https_verified_and_refused(raw_server, tls_certificate, monkeypatch, transport):
+    """https with verify=<CA bundle> works (keep-alive too); an unknown certificate raises
+    ibm_botocore.exceptions.SSLError naming the endpoint, on both HTTP paths."""
+    from ibm_botocore.client import Config
+    from ibm_botocore.exceptions import SSLError
+
+    if transport == "urllib3":
+        monkeypatch.setenv("IBM_COS_SDK_HTTP", "urllib3")
+    context, cert = tls_certificate
+    server = raw_server(lambda conn, req, i: conn.sendall(OK_HEAD + b"hello") or True, tls=context)
+    client = make_client(server.url, verify=cert)
+    for _ in range(2):
+        assert client.get_object(Bucket="bucket1", Key="k")["Body"].read() == b"hello"
+    assert server.connections == 1
+    refusing = make_client(server.url, config=Config(retries={"max_attempts": 1}))
+    with pytest.raises(SSLError) as info:
+        refusing.head_object(Bucket="bucket1", Key="k")
+    assert server.url in str(info.value)
+    assert len(server.requests) == 2  # the refused handshake sent nothing
 
 
 def test_urllib3_path_round_trip(monkeypatch, moto_endpoint):
