@@ -53,6 +53,19 @@ __all__ = ["TransferConfig", "TransferManager", "TransferCoordinatorController"]
 class TransferConfig:
     """Settings of a TransferManager (sizes in bytes, ``max_bandwidth`` in bytes/second)."""
 
+    multipart_threshold: int
+    multipart_chunksize: int
+    max_request_concurrency: int
+    max_submission_concurrency: int
+    max_request_queue_size: int
+    max_submission_queue_size: int
+    max_io_queue_size: int
+    io_chunksize: int
+    num_download_attempts: int
+    max_in_memory_upload_chunks: int
+    max_in_memory_download_chunks: int
+    max_bandwidth: Optional[int]
+
     def __init__(
         self,
         multipart_threshold: int = 8 * MB,

@@ -54,6 +54,10 @@ class TransferConfig(S3TransferConfig):
     ``use_threads=False`` runs transfers in the calling thread.
     """
 
+    max_concurrency: int
+    max_io_queue: int
+    use_threads: bool
+
     _ALIASES = (("max_concurrency", "max_request_concurrency"), ("max_io_queue", "max_io_queue_size"))
 
     def __init__(
