@@ -75,7 +75,15 @@ class Config:
     s3: Optional[Dict[str, Any]]
     retries: Optional[Dict[str, Any]]
     client_cert: Any
+    inject_host_prefix: bool
+    endpoint_discovery_enabled: Any
+    use_dualstack_endpoint: Optional[bool]
+    ignore_configured_endpoint_urls: Optional[bool]
+    defaults_mode: Optional[str]
     tcp_keepalive: Optional[bool]
+    request_min_compression_size_bytes: Optional[int]
+    disable_request_compression: Optional[bool]
+    client_context_params: Optional[Dict[str, Any]]
     request_checksum_calculation: Optional[str]
     response_checksum_validation: Optional[str]
 
