@@ -14,12 +14,12 @@ from . import retention as rules
 from .auth import Principal
 from .clock import Clock
 from .engine import PRESIGN_PARAMS, MotoEngine
-from .errors import (CosError, access_denied, invalid_argument, invalid_request, malformed_xml,
+from .errors import (CosError, access_denied, invalid_argument, invalid_request, malformed_xml, request_document,
                      no_such_bucket, no_such_key, protected_object)
 from .postform import check_policy, parse_form
 from .state import BucketMeta, CosState, Retention
 from .wire import Headers, Request, Response, xml_response
-from .xmlutil import child_text, parse, render
+from .xmlutil import child_text, render
 
 # query parameters that make a key request something other than plain object data access
 OBJECT_SUBRESOURCES = {
@@ -183,12 +183,7 @@ class CosLayer:
         instance = self._requested_instance(req, principal, True, "CreateBucket")
         location = f"{self.region}-standard"
         if req.body.strip():
-            try:
-                root = parse(req.body)
-            except ValueError:
-                raise malformed_xml() from None
-            if root.tag != "CreateBucketConfiguration":
-                raise malformed_xml()
+            root = request_document(req.body, "CreateBucketConfiguration")
             given = child_text(root, "LocationConstraint")
             if given:
                 if not _LOCATION.match(given):
@@ -296,12 +291,7 @@ class CosLayer:
 
     # -- multi-object delete -------------------------------------------------------------------------
     def delete_objects(self, req: Request, meta: BucketMeta) -> Response:
-        try:
-            root = parse(req.body)
-        except ValueError:
-            raise malformed_xml() from None
-        if root.tag != "Delete":
-            raise malformed_xml()
+        root = request_document(req.body, "Delete")
         quiet = (child_text(root, "Quiet") or "").lower() == "true"
         objects = []
         for obj in root.findall("Object"):

@@ -1,10 +1,13 @@
 """COS-style S3 errors: one exception type and the XML body COS sends for it."""
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import TYPE_CHECKING, Dict, Optional
 
 from .wire import Request, Response, xml_response
-from .xmlutil import render
+from .xmlutil import parse, render
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 
 class CosError(Exception):
@@ -56,6 +59,17 @@ def invalid_request(message: str) -> CosError:
 def malformed_xml() -> CosError:
     return CosError(400, "MalformedXML",
                     "The XML you provided was not well-formed or did not validate against our published schema.")
+
+
+def request_document(body: bytes, root_tag: str) -> "ET.Element":
+    """The parsed request body, which must be an XML document rooted at ``root_tag`` (else MalformedXML)."""
+    try:
+        root = parse(body)
+    except ValueError:
+        raise malformed_xml() from None
+    if root.tag != root_tag:
+        raise malformed_xml()
+    return root
 
 
 def no_such_bucket(bucket: str) -> CosError:

@@ -10,10 +10,10 @@ import math
 import re
 from typing import Dict, List, Mapping, Optional, Tuple
 
-from .errors import CosError, invalid_argument, invalid_request, malformed_xml
+from .errors import CosError, invalid_argument, invalid_request, malformed_xml, request_document
 from .state import BucketMeta, LegalHold, Protection, Retention
 from .wire import iso8601, parse_timestamp
-from .xmlutil import child_text, parse, render
+from .xmlutil import child_text, render
 
 MAX_RETENTION_DAYS = 365243
 DAY = 86400
@@ -31,12 +31,7 @@ EXTEND_HEADERS = ("additional-retention-period", "extend-retention-from-current-
 # -- protection configuration ---------------------------------------------------------------
 
 def parse_protection(body: bytes) -> Protection:
-    try:
-        root = parse(body)
-    except ValueError:
-        raise malformed_xml() from None
-    if root.tag != "ProtectionConfiguration":
-        raise malformed_xml()
+    root = request_document(body, "ProtectionConfiguration")
     status = child_text(root, "Status")
     if status is None:
         raise malformed_xml()

@@ -68,7 +68,8 @@ ALLOWED_SHARED_ARGS: List[str] = [
 
 ALLOWED_UPLOAD_ARGS: List[str] = ALLOWED_SHARED_ARGS + ["ChecksumType", "MpuObjectSize"] + FULL_OBJECT_CHECKSUM_ARGS
 
-ALLOWED_COPY_ARGS: List[str] = ALLOWED_SHARED_ARGS + [
+# Arguments of a copy that describe the source, not the new object.
+COPY_SOURCE_ARGS: List[str] = [
     "CopySourceIfMatch",
     "CopySourceIfModifiedSince",
     "CopySourceIfNoneMatch",
@@ -76,9 +77,9 @@ ALLOWED_COPY_ARGS: List[str] = ALLOWED_SHARED_ARGS + [
     "CopySourceSSECustomerAlgorithm",
     "CopySourceSSECustomerKey",
     "CopySourceSSECustomerKeyMD5",
-    "MetadataDirective",
-    "TaggingDirective",
 ]
+
+ALLOWED_COPY_ARGS: List[str] = ALLOWED_SHARED_ARGS + COPY_SOURCE_ARGS + ["MetadataDirective", "TaggingDirective"]
 
 ALLOWED_DELETE_ARGS: List[str] = [
     "MFA",
@@ -112,16 +113,6 @@ CREATE_MULTIPART_BLOCKLIST: List[str] = FULL_OBJECT_CHECKSUM_ARGS + ["MpuObjectS
 # Kept under the name ibm-cos-sdk uses for the same list.
 CREATE_MULTIPART_ARGS_BLACKLIST: List[str] = list(RETENTION_ARGS)
 
-# Arguments of a copy that describe the source, not the new object.
-COPY_SOURCE_ARGS: List[str] = [
-    "CopySourceIfMatch",
-    "CopySourceIfModifiedSince",
-    "CopySourceIfNoneMatch",
-    "CopySourceIfUnmodifiedSince",
-    "CopySourceSSECustomerAlgorithm",
-    "CopySourceSSECustomerKey",
-    "CopySourceSSECustomerKeyMD5",
-]
 
 # S3 limits that bound the part size.
 MAX_PARTS = 10000
