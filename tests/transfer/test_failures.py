@@ -204,17 +204,22 @@ def test_persistent_corruption_of_a_multipart_object(emu, client, bucket, multip
     assert _listing(tmp_path) == []
 
 
-def test_multipart_object_with_unequal_parts_is_verified(emu, client, bucket, tmp_path):
-    sizes = [6 * MB, 5 * MB, 7 * MB]
+def _upload_in_parts(client, bucket, key, sizes):
+    """Upload random bytes as a multipart object with parts of exactly ``sizes`` (CRC32 checksums)."""
     data = os.urandom(sum(sizes))
-    upload_id = client.create_multipart_upload(Bucket=bucket, Key="u", ChecksumAlgorithm="CRC32")["UploadId"]
+    upload_id = client.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm="CRC32")["UploadId"]
     parts, offset = [], 0
     for number, size in enumerate(sizes, 1):
-        response = client.upload_part(Bucket=bucket, Key="u", UploadId=upload_id, PartNumber=number,
+        response = client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
                                       Body=data[offset : offset + size], ChecksumAlgorithm="CRC32")
         parts.append({"ETag": response["ETag"], "PartNumber": number})
         offset += size
-    client.complete_multipart_upload(Bucket=bucket, Key="u", UploadId=upload_id, MultipartUpload={"Parts": parts})
+    client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
+    return data
+
+
+def test_multipart_object_with_unequal_parts_is_verified(emu, client, bucket, tmp_path):
+    data = _upload_in_parts(client, bucket, "u", [6 * MB, 5 * MB, 7 * MB])
     target = tmp_path / "u.bin"
     client.download_file(bucket, "u", str(target), Config=SMALL)  # ranges of 6 MiB do not match the parts
     assert target.read_bytes() == data
@@ -351,16 +356,7 @@ def test_error_in_with_block_cancels_with_fatal_error(emu, client, bucket, data_
 
 def test_multipart_object_with_a_large_last_part(emu, client, bucket, tmp_path):
     # part 1 smaller than the last one: the ranges follow each part's own size
-    sizes = [5 * MB, 5 * MB, 9 * MB]
-    data = os.urandom(sum(sizes))
-    upload_id = client.create_multipart_upload(Bucket=bucket, Key="l", ChecksumAlgorithm="CRC32")["UploadId"]
-    parts, offset = [], 0
-    for number, size in enumerate(sizes, 1):
-        response = client.upload_part(Bucket=bucket, Key="l", UploadId=upload_id, PartNumber=number,
-                                      Body=data[offset : offset + size], ChecksumAlgorithm="CRC32")
-        parts.append({"ETag": response["ETag"], "PartNumber": number})
-        offset += size
-    client.complete_multipart_upload(Bucket=bucket, Key="l", UploadId=upload_id, MultipartUpload={"Parts": parts})
+    data = _upload_in_parts(client, bucket, "l", [5 * MB, 5 * MB, 9 * MB])
     rule = emu.faults.corrupt(method="GET", path="/l$", offset=99)
     target = tmp_path / "l.bin"
     client.download_file(bucket, "l", str(target), Config=SMALL)
