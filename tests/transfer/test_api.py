@@ -307,7 +307,7 @@ def test_read_file_chunk(tmp_path):
     path = tmp_path / "c.bin"
     path.write_bytes(bytes(range(100)))
     seen = []
-    chunk = ibm_s3transfer.ReadFileChunk.from_filename(str(path), 10, 20, callbacks=[seen.append])
+    chunk = ibm_s3transfer.ReadFileChunk.from_filename(str(path), 10, 20, callback=seen.append)
     assert len(chunk) == 20
     assert chunk.read(5) == bytes(range(10, 15))
     assert chunk.read() == bytes(range(15, 30))
@@ -381,7 +381,7 @@ def test_https_parts_stream_with_a_crc32_trailer():
             body = b"<CompleteMultipartUploadResult><ETag>&quot;e-2&quot;</ETag></CompleteMultipartUploadResult>"
         else:
             number = int(request.url.split("partNumber=")[1].split("&")[0])
-            parts.append((number, {k.lower(): v for k, v in request.headers.items()}, request.body.read()))
+            parts.append((number, {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}, request.body.read()))
             body = b""
         return AWSResponse(request.url, 200, {"ETag": '"0123456789abcdef0123456789abcdef"'}, body)
 
