@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-import ibm_boto3
+from user_suite_helpers import make_client
 
 _CLEARED = ("AWS_", "IBM_", "COS_")
 
@@ -25,13 +25,6 @@ def _isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("COS_CREDENTIALS_FILE", str(tmp_path / "no-cos-credentials"))
-
-
-def make_client(endpoint_url="http://127.0.0.1:9", **kwargs):
-    return ibm_boto3.client(
-        "s3", endpoint_url=endpoint_url, aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret-key-example", region_name="us-east-1", **kwargs
-    )
 
 
 @pytest.fixture

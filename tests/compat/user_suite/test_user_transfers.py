@@ -280,3 +280,16 @@ def test_max_bandwidth_may_be_a_float(config_cls):
 def test_max_bandwidth_must_be_positive():
     with pytest.raises(ValueError):
         TransferConfig(max_bandwidth=-1)
+
+
+def test_a_custom_osutil_opens_the_file_being_uploaded(server, tmp_path):
+    from user_suite_helpers import make_client
+
+    s3 = make_client(server.url)
+    source = tmp_path / "source.txt"
+    source.write_bytes(b"through osutil")
+    osutil = CountingOSUtils()
+    with TransferManager(s3, osutil=osutil) as manager:
+        manager.upload(str(source), "bkt", "up").result()
+    assert osutil.calls == [("open", "source", "rb")]
+    assert server.objects["/bkt/up"] == b"through osutil"
