@@ -9,21 +9,9 @@ from ibm_botocore.response import StreamingBody
 from ibm_botocore.stub import ANY, Stubber
 from ibm_s3transfer import MultipartDownloader, ReadFileChunk, S3Transfer, TransferConfig
 
+from user_suite_helpers import ReadOnlyBody
+
 MB = 1024 * 1024
-
-
-class FlakyBody:
-    """read() raises ``error`` the first time, then serves ``data``."""
-
-    def __init__(self, data, error=None):
-        self._stream = io.BytesIO(data)
-        self._error = error
-
-    def read(self, amount=-1):
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-        return self._stream.read(amount)
 
 
 def test_multipart_downloader_uses_the_given_object_size(client, tmp_path):
@@ -43,8 +31,8 @@ def test_s3transfer_download_retries_an_oserror_from_get_object(client, tmp_path
     target = tmp_path / "out.txt"
     with Stubber(client) as stubber:
         stubber.add_response("head_object", {"ContentLength": 5}, {"Bucket": "bkt", "Key": "k"})
-        stubber.add_response("get_object", {"Body": FlakyBody(b"", OSError("connection dropped"))}, {"Bucket": "bkt", "Key": "k"})
-        stubber.add_response("get_object", {"Body": FlakyBody(b"hello")}, {"Bucket": "bkt", "Key": "k"})
+        stubber.add_response("get_object", {"Body": ReadOnlyBody(b"", OSError("connection dropped"))}, {"Bucket": "bkt", "Key": "k"})
+        stubber.add_response("get_object", {"Body": ReadOnlyBody(b"hello")}, {"Bucket": "bkt", "Key": "k"})
         S3Transfer(client).download_file("bkt", "k", str(target))
         stubber.assert_no_pending_responses()
     assert target.read_bytes() == b"hello"
@@ -55,7 +43,7 @@ def test_s3transfer_download_gives_up_after_num_download_attempts(client, tmp_pa
     with Stubber(client) as stubber:
         stubber.add_response("head_object", {"ContentLength": 5})
         for _ in range(2):
-            stubber.add_response("get_object", {"Body": FlakyBody(b"", OSError("down"))})
+            stubber.add_response("get_object", {"Body": ReadOnlyBody(b"", OSError("down"))})
         with pytest.raises(ibm_s3transfer.RetriesExceededError):
             S3Transfer(client, TransferConfig(num_download_attempts=2)).download_file("bkt", "k", str(tmp_path / "x"))
     assert os.listdir(tmp_path) == []

@@ -64,6 +64,29 @@ def test_the_addressing_style_of_the_file_is_used(tmp_path, monkeypatch, style, 
     assert (url.netloc, url.path) == (netloc, path)
 
 
+@pytest.mark.parametrize("setting, expected", [("true", None), ("false", b"UNSIGNED-PAYLOAD"), ("no", b"UNSIGNED-PAYLOAD")])
+def test_payload_signing_from_the_file_decides_the_payload_hash(tmp_path, monkeypatch, setting, expected):
+    from ibm_botocore.awsrequest import AWSResponse
+
+    s3 = _client_with_config_file(tmp_path, monkeypatch, "[default]\ns3 =\n    payload_signing_enabled = %s\n" % setting)
+    sent = []
+
+    class Raw:
+        def stream(self, *args, **kwargs):
+            yield b""
+
+        def read(self, *args, **kwargs):
+            return b""
+
+    def answer(request, **kwargs):
+        sent.append(request.headers["X-Amz-Content-SHA256"])
+        return AWSResponse(request.url, 200, {}, Raw())
+
+    s3.meta.events.register("before-send.s3", answer)
+    s3.put_bucket_acl(Bucket="bkt", ACL="private")
+    assert sent == [expected or hashlib.sha256(b"").hexdigest().encode()]
+
+
 def test_an_invalid_addressing_style_in_the_file_is_refused(tmp_path, monkeypatch):
     with pytest.raises(InvalidS3AddressingStyleError):
         _client_with_config_file(tmp_path, monkeypatch, "[default]\ns3 =\n    addressing_style = sideways\n")

@@ -13,6 +13,8 @@ from ibm_s3transfer.manager import TransferConfig, TransferManager
 from ibm_s3transfer.subscribers import BaseSubscriber
 from ibm_s3transfer.utils import OSUtils
 
+from user_suite_helpers import ReadOnlyBody, make_client
+
 MB = 1024 * 1024
 SMALL = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_request_concurrency=1)
 
@@ -150,24 +152,11 @@ def test_ranged_download_asks_an_open_ended_last_range(client, tmp_path):
     assert target.read_bytes() == data
 
 
-class OnlyRead:
-    """A fake body that has read() and nothing else."""
-
-    def __init__(self, data, error=None):
-        self._stream = io.BytesIO(data)
-        self._error = error
-
-    def read(self, amount=-1):
-        if self._error is not None:
-            raise self._error
-        return self._stream.read(amount)
-
-
 def test_a_stubbed_body_with_only_read_downloads(client, tmp_path):
     target = tmp_path / "out.txt"
     with Stubber(client) as stubber:
         stubber.add_response("head_object", {"ContentLength": 5})
-        stubber.add_response("get_object", {"Body": OnlyRead(b"12345")})
+        stubber.add_response("get_object", {"Body": ReadOnlyBody(b"12345")})
         client.download_file("bkt", "k", str(target))
     assert target.read_bytes() == b"12345"
 
@@ -175,8 +164,8 @@ def test_a_stubbed_body_with_only_read_downloads(client, tmp_path):
 def test_an_oserror_from_the_body_is_raised_without_retrying(client):
     with Stubber(client) as stubber:
         stubber.add_response("head_object", {"ContentLength": 5})
-        stubber.add_response("get_object", {"Body": OnlyRead(b"", OSError("disk says no"))})
-        stubber.add_response("get_object", {"Body": OnlyRead(b"12345")})
+        stubber.add_response("get_object", {"Body": ReadOnlyBody(b"", OSError("disk says no"))})
+        stubber.add_response("get_object", {"Body": ReadOnlyBody(b"12345")})
         with TransferManager(client) as manager:
             future = manager.download("bkt", "k", io.BytesIO())
             with pytest.raises(OSError, match="disk says no"):
@@ -189,7 +178,7 @@ def test_a_socket_timeout_is_retried_until_attempts_run_out(client):
     with Stubber(client) as stubber:
         stubber.add_response("head_object", {"ContentLength": 5})
         for _ in range(5):
-            stubber.add_response("get_object", {"Body": OnlyRead(b"", socket.timeout("slow"))})
+            stubber.add_response("get_object", {"Body": ReadOnlyBody(b"", socket.timeout("slow"))})
         with TransferManager(client) as manager:
             with pytest.raises(RetriesExceededError):
                 manager.download("bkt", "k", io.BytesIO()).result()
@@ -283,8 +272,6 @@ def test_max_bandwidth_must_be_positive():
 
 
 def test_a_custom_osutil_opens_the_file_being_uploaded(server, tmp_path):
-    from user_suite_helpers import make_client
-
     s3 = make_client(server.url)
     source = tmp_path / "source.txt"
     source.write_bytes(b"through osutil")
