@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from ibm_botocore import UNSIGNED
 from ibm_botocore.client import ClientCreator
@@ -185,7 +185,7 @@ def build_client(
     url, custom = resolve_endpoint(session, config, region, endpoint_url, use_ssl)
     events = session._events.__copy__()
 
-    s3_config = s3_config_from_session(session)
+    s3_config = dict(session.get_config_variable("s3") or {})
     s3_config.update(config.s3 or {})
     checksum_calc = config.request_checksum_calculation or session.get_config_variable("request_checksum_calculation")
     checksum_valid = config.response_checksum_validation or session.get_config_variable("response_checksum_validation")
@@ -257,39 +257,3 @@ def _user_agent(session: Any, config: Config, retry_mode: str) -> str:
     if config.user_agent_extra:
         base += " %s" % config.user_agent_extra
     return base
-
-
-# -- S3 settings of the config file ----------------------------------------------------------
-# key -> (top-level profile key, environment variable) that override the ``s3 =`` sub-section
-_S3_FILE_SOURCES = {
-    "use_arn_region": ("s3_use_arn_region", "AWS_S3_USE_ARN_REGION"),
-    "us_east_1_regional_endpoint": ("s3_us_east_1_regional_endpoint", "AWS_S3_US_EAST_1_REGIONAL_ENDPOINT"),
-    "s3_disable_multiregion_access_points": (None, "AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS"),
-}
-_S3_BOOLEANS = frozenset(
-    ("use_accelerate_endpoint", "use_dualstack_endpoint", "payload_signing_enabled", "use_arn_region", "s3_disable_multiregion_access_points")
-)
-
-
-def s3_config_from_session(session: Any) -> Dict[str, Any]:
-    """The S3 settings of the profile (``s3 =`` sub-section, ``s3_*`` keys, ``AWS_S3_*`` variables), typed.
-
-    Booleans become ``True`` only for ``true`` (any case), as in ibm-cos-sdk; other keys
-    keep their text. An empty ``s3 =`` line counts as no settings.
-    """
-    section = session.get_config_variable("s3")
-    settings: Dict[str, Any] = dict(section) if isinstance(section, dict) else {}
-    try:
-        scoped = session.get_scoped_config()
-    except Exception:
-        scoped = {}
-    for name, (flat_key, env_var) in _S3_FILE_SOURCES.items():
-        if env_var and os.environ.get(env_var):
-            settings[name] = os.environ[env_var]
-        elif flat_key and flat_key in scoped:
-            settings[name] = scoped[flat_key]
-    for name in _S3_BOOLEANS.intersection(settings):
-        value = settings[name]
-        settings[name] = value if isinstance(value, bool) else isinstance(value, str) and value.lower() == "true"
-    return settings
-

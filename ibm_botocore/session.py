@@ -92,6 +92,16 @@ _PARTITION_PATTERNS = (
     ("aws", r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$"),
 )
 
+# S3 setting -> (top-level profile key, environment variable) that override the ``s3 =`` sub-section
+_S3_FILE_SOURCES = {
+    "use_arn_region": ("s3_use_arn_region", "AWS_S3_USE_ARN_REGION"),
+    "us_east_1_regional_endpoint": ("s3_us_east_1_regional_endpoint", "AWS_S3_US_EAST_1_REGIONAL_ENDPOINT"),
+    "s3_disable_multiregion_access_points": (None, "AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS"),
+}
+_S3_BOOLEANS = frozenset(
+    ("use_accelerate_endpoint", "use_dualstack_endpoint", "payload_signing_enabled", "use_arn_region", "s3_disable_multiregion_access_points")
+)
+
 # ServiceModel objects are shared by every client of the process (they are read-only
 # and carry the per-operation caches).
 _SERVICE_MODELS: Dict[Tuple[str, Optional[str], Tuple[str, ...]], ServiceModel] = {}
@@ -133,6 +143,8 @@ class Session:
     def get_config_variable(self, logical_name: str, methods: Tuple[str, ...] = ("instance", "env", "config")) -> Any:
         if "instance" in methods and logical_name in self._session_instance_vars:
             return self._session_instance_vars[logical_name]
+        if logical_name == "s3" and self.session_var_map.get("s3") == SESSION_VARIABLES["s3"]:
+            return self._s3_settings(methods)
         spec = self.session_var_map.get(logical_name)
         if spec is None:
             return None
@@ -152,6 +164,30 @@ class Session:
                 value = scoped[config_key]
                 return converter(value) if converter and not isinstance(value, dict) else value
         return copy.copy(default)
+
+    def _s3_settings(self, methods: Tuple[str, ...]) -> Optional[Dict[str, Any]]:
+        """The profile's S3 settings (``s3 =`` sub-section, ``s3_*`` keys, ``AWS_S3_*`` variables), typed.
+
+        Booleans become ``True`` only for ``true`` (any case), as in ibm-cos-sdk; other keys
+        keep their text. An empty ``s3 =`` line counts as no settings; None when there are none.
+        """
+        scoped: Dict[str, Any] = {}
+        if "config" in methods:
+            try:
+                scoped = self.get_scoped_config()
+            except ProfileNotFound:
+                scoped = {}
+        section = scoped.get("s3")
+        settings: Dict[str, Any] = dict(section) if isinstance(section, dict) else {}
+        for name, (flat_key, env_var) in _S3_FILE_SOURCES.items():
+            if "env" in methods and env_var and os.environ.get(env_var):
+                settings[name] = os.environ[env_var]
+            elif flat_key and flat_key in scoped:
+                settings[name] = scoped[flat_key]
+        for name in _S3_BOOLEANS.intersection(settings):
+            value = settings[name]
+            settings[name] = value if isinstance(value, bool) else isinstance(value, str) and value.lower() == "true"
+        return settings or None
 
     def set_config_variable(self, logical_name: str, value: Any) -> None:
         if logical_name == "profile":

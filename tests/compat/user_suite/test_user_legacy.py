@@ -77,3 +77,19 @@ def test_read_file_chunk_from_filename_reports_to_its_callback(tmp_path):
         chunk.disable_callback()
         assert chunk.read(1) == bytes([12])
     assert heard == [3, 5, 0, -6]
+
+
+def test_s3transfer_multipart_upload_passes_only_the_callers_arguments(client, tmp_path):
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(10 * MB))
+    config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_concurrency=1)
+    with Stubber(client) as stubber:
+        stubber.add_response("create_multipart_upload", {"UploadId": "u"}, {"Bucket": "bkt", "Key": "k", "ContentType": "x/y"})
+        for number in (1, 2):
+            stubber.add_response("upload_part", {"ETag": '"p%d"' % number},
+                                 {"Bucket": "bkt", "Key": "k", "UploadId": "u", "PartNumber": number, "Body": ANY})
+        stubber.add_response("complete_multipart_upload", {},
+                             {"Bucket": "bkt", "Key": "k", "UploadId": "u",
+                              "MultipartUpload": {"Parts": [{"ETag": '"p1"', "PartNumber": 1}, {"ETag": '"p2"', "PartNumber": 2}]}})
+        S3Transfer(client, config).upload_file(str(path), "bkt", "k", extra_args={"ContentType": "x/y"})
+        stubber.assert_no_pending_responses()

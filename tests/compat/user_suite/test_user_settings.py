@@ -38,6 +38,17 @@ def test_s3_section_values_are_typed(tmp_path, monkeypatch):
                                  "use_accelerate_endpoint": False, "use_dualstack_endpoint": True}
 
 
+def test_the_core_session_reports_the_typed_settings(tmp_path, monkeypatch):
+    import ibm_botocore.session
+
+    path = tmp_path / "config"
+    path.write_text("[default]\ns3_use_arn_region = TRUE\ns3 =\n    payload_signing_enabled = false\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
+    assert ibm_botocore.session.get_session().get_config_variable("s3") == {"use_arn_region": True, "payload_signing_enabled": False}
+    path.write_text("[default]\nregion = us-east-1\n")
+    assert ibm_botocore.session.get_session().get_config_variable("s3") is None
+
+
 def test_anything_but_true_is_false(tmp_path, monkeypatch):
     s3 = _client_with_config_file(tmp_path, monkeypatch, "[default]\ns3 =\n    payload_signing_enabled = yes\n")
     assert s3.meta.config.s3 == {"payload_signing_enabled": False}
