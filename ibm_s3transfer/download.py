@@ -356,12 +356,13 @@ class DownloadSubmissionTask(SubmissionTask):
         else:
             ranges, whole = _ranges(size, config.multipart_chunksize), False
         get_args = dict(extra_args)
-        if etag:
-            get_args["IfMatch"] = etag  # sent as a request hint, see RangeTask._fetch
+        # The GETs are pinned to the HEAD's ETag by a request hint (If-Match on the wire,
+        # not a parameter), unless the caller gave IfMatch.
+        if_match = etag if "IfMatch" not in extra_args else None
         writer, finish = self._prepare_target(call_args.fileobj, osutil, size, coordinator, download_slots)
         state = _DownloadState(
             client=client, config=config, coordinator=coordinator, bucket=bucket, key=key, get_args=get_args,
-            call_extra_args=extra_args, retry_os_errors=getattr(config, "retry_os_errors", False),
+            if_match=if_match, retry_os_errors=getattr(config, "retry_os_errors", False),
             ranges=ranges, whole=whole, writer=writer, finish=finish, verifier=verifier,
             progress=ProgressReporter(get_callbacks(transfer_future, "progress")), limiter=bandwidth_limiter,
             request_executor=request_executor, submission_executor=submission_executor, slots=download_slots,
@@ -369,7 +370,7 @@ class DownloadSubmissionTask(SubmissionTask):
         state.submit_round()
 
     @staticmethod
-    def _custom_target(osutil: Any, filename: str, temp: str, size: int, coordinator: Any, slots: DownloadSlots) -> Tuple[Any, Any]:
+    def _custom_target(osutil: Any, filename: str, temp: str, coordinator: Any, slots: DownloadSlots) -> Tuple[Any, Any]:
         """The temporary file opened with a user's ``OSUtils.open`` (written at offsets when it has a descriptor)."""
         stream = osutil.open(temp, "wb")
         closed = [False]
@@ -414,7 +415,7 @@ class DownloadSubmissionTask(SubmissionTask):
                 return _OrderedWriter(stream, slots), None
             temp = osutil.get_temp_filename(filename)
             if type(osutil).open is not OSUtils.open:
-                return DownloadSubmissionTask._custom_target(osutil, filename, temp, size, coordinator, slots)
+                return DownloadSubmissionTask._custom_target(osutil, filename, temp, coordinator, slots)
             fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
             closed = [False]
 
@@ -710,8 +711,7 @@ class RangeTask(Task):
             # the last range is open-ended, as ibm-cos-sdk asks for it
             last = index == len(state.ranges) - 1
             params["Range"] = "bytes=%d-" % start if last else "bytes=%d-%d" % (start, start + length - 1)
-        if_match = params.pop("IfMatch", None) if "IfMatch" not in state.call_extra_args else None
-        with request_hints(if_match=if_match):
+        with request_hints(if_match=state.if_match):
             response = state.client.get_object(Bucket=state.bucket, Key=state.key, **params)
         body = response["Body"]
         readinto = getattr(body, "readinto", None) or _reader_into(body)
