@@ -17,9 +17,11 @@ UploadPartCopy, CompleteMultipartUpload) as a retryable server error.
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import io
 import re
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Iterator, Mapping, Optional
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from ibm_botocore import UNSIGNED, checksums
@@ -102,6 +104,43 @@ class S3Settings:
         self.signature_version = signature_version
 
 
+# --- hints from the transfer manager ------------------------------------------------------
+class RequestHints:
+    """What a managed transfer asks of the requests it makes, outside their parameters.
+
+    Users' ``Stubber`` expectations and ``before-parameter-build`` handlers see exactly
+    the parameters ibm-cos-sdk's transfer manager passes; the transfer's integrity
+    checks travel here instead and are applied after those hooks ran:
+    ``checksum_mode`` asks HeadObject for the stored checksum, ``if_match`` pins the
+    ranged GETs of a download to the ETag its HeadObject returned.
+    """
+
+    __slots__ = ("checksum_mode", "if_match")
+
+    def __init__(self, checksum_mode: bool = False, if_match: Optional[str] = None) -> None:
+        self.checksum_mode = checksum_mode
+        self.if_match = if_match
+
+    def apply(self, operation_name: str, params: Dict[str, Any]) -> None:
+        if self.checksum_mode and operation_name == "HeadObject":
+            params.setdefault("ChecksumMode", "ENABLED")
+        if self.if_match and operation_name == "GetObject":
+            params.setdefault("IfMatch", self.if_match)
+
+
+_REQUEST_HINTS: "contextvars.ContextVar[Optional[RequestHints]]" = contextvars.ContextVar("ibm_cos_request_hints", default=None)
+
+
+@contextlib.contextmanager
+def request_hints(checksum_mode: bool = False, if_match: Optional[str] = None) -> Iterator[None]:
+    """Apply :class:`RequestHints` to the client calls made by this thread inside the block."""
+    token = _REQUEST_HINTS.set(RequestHints(checksum_mode, if_match))
+    try:
+        yield
+    finally:
+        _REQUEST_HINTS.reset(token)
+
+
 # --- stage 1: parameters ----------------------------------------------------------------
 def validate_bucket_name(params: Mapping[str, Any]) -> None:
     bucket = params.get("Bucket")
@@ -172,6 +211,9 @@ def customize_params(operation_model: Any, params: Dict[str, Any], context: Dict
     """Rewrite user parameters into what the model and COS expect (works on a copy)."""
     name = operation_model.name
     params = dict(params)
+    hints = _REQUEST_HINTS.get()
+    if hints is not None:
+        hints.apply(name, params)
     validate_bucket_name(params)
     if name in _SSE_C_OPERATIONS:
         _sse_c(params, "SSECustomerKey", "SSECustomerKeyMD5")
@@ -319,7 +361,10 @@ def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: 
         request_dict["body"] = checksums.AwsChunkedWrapper(raw, checksum_cls, name)
     else:
         context["checksum"] = {"request_algorithm": {"in": "header", "algorithm": algorithm, "name": name}}
-        headers[name] = checksum_cls().handle(body)
+        # Transfer bodies compute their CRC32 in the same pass as the signer's SHA-256.
+        known = getattr(body, "precomputed_checksum", None)
+        value = known(algorithm) if known is not None else None
+        headers[name] = value if value is not None else checksum_cls().handle(body)
 
 
 def customize_request(operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings) -> None:

@@ -61,10 +61,12 @@ import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 from ibm_botocore.checksums import crc32
+from ibm_botocore.s3 import request_hints
 from ibm_s3transfer.exceptions import ChecksumMismatchError, RetriesExceededError
 from ibm_s3transfer.tasks import SubmissionTask, Task
 from ibm_s3transfer.upload import is_retryable
 from ibm_s3transfer.utils import (
+    OSUtils,
     ProgressReporter,
     b64_to_crc32,
     composite_crc32,
@@ -331,13 +333,14 @@ class DownloadSubmissionTask(SubmissionTask):
         bucket, key = call_args.bucket, call_args.key
         extra_args = dict(call_args.extra_args or {})
         head_args = {k: v for k, v in extra_args.items() if k in HEAD_ARGS}
-        head_args.setdefault("ChecksumMode", "ENABLED")
         etag = None
         verifier = Verifier("none")
         layout: Optional[List[int]] = None
         size = transfer_future.meta.size
         if size is None:
-            head = client.head_object(Bucket=bucket, Key=key, **head_args)
+            # the stored checksum is asked for outside the parameters users' stubs expect
+            with request_hints(checksum_mode=True):
+                head = client.head_object(Bucket=bucket, Key=key, **head_args)
             size = head["ContentLength"]
             transfer_future.meta.provide_transfer_size(size)
             etag = head.get("ETag")
@@ -353,16 +356,54 @@ class DownloadSubmissionTask(SubmissionTask):
         else:
             ranges, whole = _ranges(size, config.multipart_chunksize), False
         get_args = dict(extra_args)
-        if etag:
-            get_args["IfMatch"] = etag
+        # The GETs are pinned to the HEAD's ETag by a request hint (If-Match on the wire,
+        # not a parameter), unless the caller gave IfMatch.
+        if_match = etag if "IfMatch" not in extra_args else None
         writer, finish = self._prepare_target(call_args.fileobj, osutil, size, coordinator, download_slots)
         state = _DownloadState(
             client=client, config=config, coordinator=coordinator, bucket=bucket, key=key, get_args=get_args,
+            if_match=if_match, retry_os_errors=getattr(config, "retry_os_errors", False),
             ranges=ranges, whole=whole, writer=writer, finish=finish, verifier=verifier,
             progress=ProgressReporter(get_callbacks(transfer_future, "progress")), limiter=bandwidth_limiter,
             request_executor=request_executor, submission_executor=submission_executor, slots=download_slots,
         )
         state.submit_round()
+
+    @staticmethod
+    def _custom_target(osutil: Any, filename: str, temp: str, coordinator: Any, slots: DownloadSlots) -> Tuple[Any, Any]:
+        """The temporary file opened with a user's ``OSUtils.open`` (written at offsets when it has a descriptor)."""
+        stream = osutil.open(temp, "wb")
+        closed = [False]
+
+        def close() -> None:
+            if not closed[0]:
+                closed[0] = True
+                stream.close()
+
+        def discard() -> None:
+            close()
+            osutil.remove_file(temp)
+
+        coordinator.add_failure_cleanup(discard)
+        writer: Any = None
+        try:
+            fd = stream.fileno()
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                stream.flush()
+                writer = _FdWriter(fd)
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            writer = None
+        if writer is None:
+            try:
+                writer = _SeekWriter(stream) if stream.seekable() else _OrderedWriter(stream, slots)
+            except (AttributeError, OSError, ValueError):
+                writer = _OrderedWriter(stream, slots)
+
+        def finish() -> None:
+            close()
+            osutil.rename_file(temp, filename)
+
+        return writer, finish
 
     @staticmethod
     def _prepare_target(fileobj: Any, osutil: Any, size: int, coordinator: Any, slots: DownloadSlots) -> Tuple[Any, Any]:
@@ -373,6 +414,8 @@ class DownloadSubmissionTask(SubmissionTask):
                 coordinator.add_done_callback(stream.close)
                 return _OrderedWriter(stream, slots), None
             temp = osutil.get_temp_filename(filename)
+            if type(osutil).open is not OSUtils.open:
+                return DownloadSubmissionTask._custom_target(osutil, filename, temp, coordinator, slots)
             fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
             closed = [False]
 
@@ -425,6 +468,18 @@ class DownloadSubmissionTask(SubmissionTask):
 
             return writer, finish_seek
         return _OrderedWriter(fileobj, slots), None
+
+
+def _reader_into(body: Any) -> Any:
+    """``readinto`` for a body that only has ``read`` (e.g. a stubbed response body)."""
+
+    def readinto(view: memoryview) -> int:
+        data = body.read(len(view))
+        count = len(data) if data else 0
+        view[:count] = data
+        return count
+
+    return readinto
 
 
 class _DownloadState:
@@ -641,7 +696,7 @@ class RangeTask(Task):
                     state.progress(-reported[0])
                 if self._transfer_coordinator.done():
                     raise
-                if not (is_retryable(exc) or isinstance(exc, _ShortRead)):
+                if not (is_retryable(exc) or isinstance(exc, _ShortRead) or (state.retry_os_errors and isinstance(exc, OSError))):
                     raise
                 last = exc
                 logger.debug("Range %d of %s/%s failed (attempt %d/%d): %r", index, state.bucket, state.key, attempt, attempts, exc)
@@ -653,9 +708,13 @@ class RangeTask(Task):
         start, length = state.ranges[index]
         params = dict(state.get_args)
         if not state.whole:
-            params["Range"] = "bytes=%d-%d" % (start, start + length - 1)
-        response = state.client.get_object(Bucket=state.bucket, Key=state.key, **params)
+            # the last range is open-ended, as ibm-cos-sdk asks for it
+            last = index == len(state.ranges) - 1
+            params["Range"] = "bytes=%d-" % start if last else "bytes=%d-%d" % (start, start + length - 1)
+        with request_hints(if_match=state.if_match):
+            response = state.client.get_object(Bucket=state.bucket, Key=state.key, **params)
         body = response["Body"]
+        readinto = getattr(body, "readinto", None) or _reader_into(body)
         try:
             if response.get("ContentLength", length) != length:
                 raise _ShortRead("Expected %d bytes for range %d, the response has %s" % (length, index, response.get("ContentLength")))
@@ -679,7 +738,7 @@ class RangeTask(Task):
                 if coordinator.done():
                     raise coordinator.exception or RuntimeError("transfer ended")
                 view = buffer[: min(len(buffer), length - got)] if memory is None else buffer[got:]
-                count = body.readinto(view)
+                count = readinto(view)
                 if not count:
                     raise _ShortRead("Range %d ended after %d of %d bytes" % (index, got, length))
                 block = view[:count]
@@ -696,7 +755,7 @@ class RangeTask(Task):
                     reported[0] += count
                     progress(count)
             # reach the end of the body: the client checks a response checksum there
-            if body.readinto(buffer[:1] if memory is None else bytearray(1)):
+            if readinto(buffer[:1] if memory is None else memoryview(bytearray(1))):
                 raise _ShortRead("Range %d has more than %d bytes" % (index, length))
         except BaseException:
             try:

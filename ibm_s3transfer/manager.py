@@ -93,10 +93,10 @@ class TransferConfig:
     )
 
     def validate_attrs(self) -> None:
-        """Every setting must be a positive integer (``max_bandwidth`` may be None)."""
+        """Every setting must be a positive integer (``max_bandwidth``: None or any positive number of bytes/s)."""
         for name in self._FIELDS:
             value = getattr(self, name, None)
-            if value is None and name == "max_bandwidth":
+            if name == "max_bandwidth" and (value is None or (isinstance(value, float) and value > 0)):
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError("Provided parameter %s of value %r must be a positive integer." % (name, value))
@@ -290,8 +290,7 @@ class TransferManager:
         if extra_main_kwargs:
             main_kwargs.update(extra_main_kwargs)
         coordinator.set_status_to_queued()
-        for callback in get_callbacks(future, "queued"):
-            callback()
+        # (on_queued subscribers are told by the submission task, once)
         try:
             coordinator.submit(self._submitters, submission_task_cls(coordinator, main_kwargs))
         except BaseException as exc:

@@ -307,7 +307,7 @@ def test_read_file_chunk(tmp_path):
     path = tmp_path / "c.bin"
     path.write_bytes(bytes(range(100)))
     seen = []
-    chunk = ibm_s3transfer.ReadFileChunk.from_filename(str(path), 10, 20, callbacks=[seen.append])
+    chunk = ibm_s3transfer.ReadFileChunk.from_filename(str(path), 10, 20, callback=seen.append)
     assert len(chunk) == 20
     assert chunk.read(5) == bytes(range(10, 15))
     assert chunk.read() == bytes(range(15, 30))
@@ -346,6 +346,26 @@ def test_process_pool_downloader(emu, client, bucket, tmp_path):
 
 
 # -- what goes on the wire ---------------------------------------------------------------------
+def test_download_checks_travel_as_headers_not_parameters(client, bucket, recorder, tmp_path):
+    """HeadObject asks for the stored checksum and every ranged GET names the HEAD's ETag,
+    while handlers of before-parameter-build see only Bucket/Key/Range (as in ibm-cos-sdk)."""
+    data = os.urandom(11 * MB)
+    client.put_object(Bucket=bucket, Key="hinted", Body=data)
+    seen = []
+    client.meta.events.register("before-parameter-build.s3", lambda params, model, **kw: seen.append((model.name, dict(params))))
+    target = tmp_path / "hinted.bin"
+    client.download_file(bucket, "hinted", str(target), Config=TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB))
+    assert target.read_bytes() == data
+    heads = recorder.matching("HEAD", "/hinted")
+    gets = recorder.matching("GET", "/hinted")
+    assert len(heads) == 1 and heads[0]["headers"]["x-amz-checksum-mode"] == "ENABLED"
+    etag = client.head_object(Bucket=bucket, Key="hinted")["ETag"]
+    assert len(gets) == 3 and {g["headers"]["if-match"] for g in gets} == {etag}
+    assert seen[0] == ("HeadObject", {"Bucket": bucket, "Key": "hinted"})
+    assert sorted(p["Range"] for name, p in seen if name == "GetObject") == ["bytes=0-5242879", "bytes=10485760-", "bytes=5242880-10485759"]
+    assert all(set(p) == {"Bucket", "Key", "Range"} for name, p in seen if name == "GetObject")
+
+
 def test_http_parts_carry_crc32_and_the_sha256_the_signer_was_given(client, bucket, recorder, tmp_path):
     import base64
     import hashlib
@@ -381,7 +401,7 @@ def test_https_parts_stream_with_a_crc32_trailer():
             body = b"<CompleteMultipartUploadResult><ETag>&quot;e-2&quot;</ETag></CompleteMultipartUploadResult>"
         else:
             number = int(request.url.split("partNumber=")[1].split("&")[0])
-            parts.append((number, {k.lower(): v for k, v in request.headers.items()}, request.body.read()))
+            parts.append((number, {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}, request.body.read()))
             body = b""
         return AWSResponse(request.url, 200, {"ETag": '"0123456789abcdef0123456789abcdef"'}, body)
 

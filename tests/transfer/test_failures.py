@@ -372,4 +372,4 @@ def test_large_parts_are_fetched_in_smaller_verified_ranges(emu, client, bucket,
     assert rule.hits == 1 and target.read_bytes() == data
     ranges = sorted(r["headers"]["range"] for r in recorder.matching("GET", "/lp"))
     # parts of 10, 10 and 5 MiB, fetched in ranges of at most 5 MiB that stay inside a part
-    assert {"bytes=0-5242879", "bytes=5242880-10485759", "bytes=10485760-15728639", "bytes=20971520-26214399"} <= set(ranges)
+    assert {"bytes=0-5242879", "bytes=5242880-10485759", "bytes=10485760-15728639", "bytes=20971520-"} <= set(ranges)  # the last range is open-ended
