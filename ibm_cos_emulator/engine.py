@@ -78,12 +78,14 @@ class MotoEngine:
 
         return name in self.backend.buckets or name in s3_backends.bucket_accounts
 
-    def object(self, bucket: str, key: str) -> Any:
+    def object(self, bucket: str, key: str, version_id: Optional[str] = None) -> Any:
         b = self.bucket(bucket)
         if b is None:
             return None
         try:
             found = b.keys.get(key)
+            if version_id is not None:
+                found = next((v for v in b.keys.getlist(key, []) if str(v.version_id) == version_id), None)
         except Exception:  # noqa: BLE001 - moto raises on some odd lookups
             return None
         if found is not None and type(found).__name__ == "FakeDeleteMarker":

@@ -36,6 +36,10 @@ class Emulator:
     ``api_keys`` maps API key -> service instance id (CRN); ``hmac_keys`` maps access key id ->
     secret access key, or -> (secret, instance id). When none are given, one of each is made up
     (and kept in ``data_dir`` when that is set, so restarts keep them).
+
+    ``max_connections`` caps the connections served at once (more get 503); the request line and
+    headers must arrive within ``header_timeout`` seconds; idle keep-alive connections close after
+    ``idle_timeout`` seconds (see ``SECURITY.md``).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
@@ -44,8 +48,12 @@ class Emulator:
                  token_ttl: int = 3600, data_dir: Optional[str] = None, region: str = "us-south",
                  verify_signatures: bool = True, max_clock_skew: Optional[float] = 900.0,
                  allow_anonymous: bool = False, instance_id: Optional[str] = None,
-                 virtual_host_bases: Sequence[str] = ("localhost",)) -> None:
+                 virtual_host_bases: Sequence[str] = ("localhost",), max_connections: int = 256,
+                 header_timeout: float = 30.0, idle_timeout: float = 120.0) -> None:
         self.host = host
+        self.max_connections = int(max_connections)
+        self.header_timeout = float(header_timeout)
+        self.idle_timeout = float(idle_timeout)
         self.port = int(port)
         self.region = region
         self.data_dir = data_dir
@@ -203,7 +211,8 @@ class Emulator:
                 return self
             if self.app is None:
                 self._build()
-            self._server = EmulatorHTTPServer(self.host, self.port, self.app)
+            self._server = EmulatorHTTPServer(self.host, self.port, self.app, max_connections=self.max_connections,
+                                              header_timeout=self.header_timeout, idle_timeout=self.idle_timeout)
             self.port = bound_port(self._server)
             self._thread = serve_in_thread(self._server)
             log.info("ibm_cos_emulator listening on %s", self.endpoint_url)

@@ -157,6 +157,9 @@ class Request:
     bucket: Optional[str] = None
     key: Optional[str] = None
     virtual_host: bool = False  # bucket named in the Host header
+    operation: str = ""  # set by the router (routes.py)
+    auth: Optional[Tuple[object, object]] = None  # (Principal, Verified) found from the headers alone
+    body_sha256: Optional[str] = None  # hex SHA-256 of the body, computed while it was read
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
