@@ -30,7 +30,7 @@ class EmulatorApp:
 
     def __init__(self, iam: IamService, auth: Authenticator, cos: CosLayer, faults: Faults,
                  virtual_host_bases: Sequence[str] = ("localhost",),
-                 on_change: Optional[Callable[[], None]] = None) -> None:
+                 on_change: Optional[Callable[[Request], None]] = None) -> None:
         self.iam = iam
         self.auth = auth
         self.cos = cos
@@ -92,8 +92,6 @@ class EmulatorApp:
             return forced
         if is_iam:
             resp = self.iam.handle(req)
-            if resp.status == 200 and self.on_change:
-                self.on_change()
         else:
             resp = self._s3(req)
         if rule is not None:
@@ -108,7 +106,7 @@ class EmulatorApp:
         resp = self.cos.handle(req, principal)
         resp.headers.setdefault("x-amz-request-id", req.request_id)
         if req.method in MUTATING and resp.status < 300 and self.on_change:
-            self.on_change()
+            self.on_change(req)
         return resp
 
     def address(self, req: Request) -> None:

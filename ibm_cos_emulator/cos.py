@@ -327,6 +327,7 @@ class CosLayer:
                                "Message": protected_object().message})
             else:
                 allowed.append((key, version))
+        req.touched = [key for key, _ in allowed]
         resp, gone = motofix.delete_objects(self.engine, req, allowed, quiet, errors)
         for key in gone:
             self.state.retention.pop((meta.name, key), None)
@@ -493,6 +494,7 @@ class CosLayer:
             headers.set("x-amz-acl", form.get("acl") or "private")
         put = Request("PUT", req.raw_path, headers, form.file or b"", request_id=req.request_id)
         put.bucket, put.key = meta.name, key
+        req.touched = [key]
         resp = self.put_object(put, meta, principal)
         if not resp.ok:
             return resp

@@ -160,6 +160,7 @@ class Request:
     operation: str = ""  # set by the router (routes.py)
     auth: Optional[Tuple[object, object]] = None  # (Principal, Verified) found from the headers alone
     body_sha256: Optional[str] = None  # hex SHA-256 of the body, computed while it was read
+    touched: List[str] = field(default_factory=list)  # keys changed besides ``key`` (DeleteObjects, POST)
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
