@@ -125,23 +125,6 @@ class MotoEngine:
                     pass
             s3_backends.bucket_accounts.pop(name, None)
 
-    def export_state(self) -> Any:
-        return self.backend
-
-    def import_state(self, loaded: Any) -> None:
-        """Replace this account's backend contents with a restored backend object."""
-        from moto.s3.models import s3_backends
-
-        with MOTO_LOCK:
-            backend = self.backend
-            self._dispose(backend)
-            backend.__dict__.clear()
-            backend.__dict__.update(loaded.__dict__)
-            backend.account_id = self.account_id
-            for name, bucket in backend.buckets.items():
-                bucket.account_id = self.account_id
-                s3_backends.bucket_accounts[name] = (PARTITION, self.account_id)
-
     # -- forwarding ----------------------------------------------------------------------------
     def forward(self, req: Request, method: Optional[str] = None, raw_path: Optional[str] = None,
                 query: Optional[List[Tuple[str, str]]] = None, body: Optional[bytes] = None,

@@ -48,6 +48,14 @@ class _BadRequest(Exception):
         self.status = status
 
 
+def _shutdown_all(conns: List[socket.socket]) -> None:
+    for conn in conns:
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 class _Watchdog:
     """Closes connections whose deadline (idle wait or header read) has passed."""
 
@@ -73,11 +81,7 @@ class _Watchdog:
                 late = [c for c, when in self._deadlines.items() if when <= now]
                 for conn in late:
                     del self._deadlines[conn]
-            for conn in late:
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            _shutdown_all(late)
 
     def stop(self) -> None:
         self._stop.set()
@@ -128,6 +132,7 @@ class EmulatorHandler(StreamRequestHandler):
         method, target, version = parts
         headers = Headers()
         total = len(first)
+        count = 0
         while True:
             line = self.rfile.readline(MAX_LINE + 1)
             total += len(line)
@@ -143,7 +148,8 @@ class EmulatorHandler(StreamRequestHandler):
             if not sep or not name or name != name.strip():
                 raise _BadRequest("bad header line")
             headers.add(name, value.strip())
-            if len(headers.items()) > MAX_HEADERS:
+            count += 1
+            if count > MAX_HEADERS:
                 raise _BadRequest("too many headers", 431)
         return method.upper(), target, version, headers
 
@@ -375,11 +381,7 @@ class EmulatorHTTPServer(ThreadingMixIn, TCPServer):
     def close_connections(self) -> None:
         with self._conns_lock:
             conns = list(self._conns)
-        for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        _shutdown_all(conns)
 
     def server_close(self) -> None:
         self.watchdog.stop()

