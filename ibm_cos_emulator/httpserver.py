@@ -39,7 +39,7 @@ MAX_LINE = 16 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADERS = 100
 READ_BLOCK = 1024 * 1024
-SKIP_UNREAD_LIMIT = 1024 * 1024  # after an early refusal, discard at most this much before closing
+SKIP_UNREAD_LIMIT = 8 * 1024 * 1024  # after an early refusal, discard at most this much before closing
 
 
 class _BadRequest(Exception):

@@ -130,12 +130,12 @@ def test_header_limits(emu):
 def test_a_drip_cannot_extend_the_header_deadline():
     from ibm_cos_emulator import Emulator
 
-    with Emulator(header_timeout=1.0, idle_timeout=1.5) as e:
+    with Emulator(header_timeout=0.6, idle_timeout=0.8) as e:
         with _connect(e.port) as sock:
             start = time.monotonic()
             sock.sendall(b"GET / HTTP/1.1\r\n")
             closed = False
-            while time.monotonic() - start < 6:
+            while time.monotonic() - start < 5:
                 try:
                     sock.sendall(b"X")  # one byte every 0.2 s keeps every single recv short
                 except OSError:
@@ -157,7 +157,7 @@ def test_a_drip_cannot_extend_the_header_deadline():
             assert closed and time.monotonic() - start < 3
         with _connect(e.port) as idle:
             start = time.monotonic()
-            assert _closed(idle, wait=5) and time.monotonic() - start < 3  # idle keep-alive closes too
+            assert _closed(idle, wait=4) and time.monotonic() - start < 3  # idle keep-alive closes too
 
 
 def test_connection_cap_answers_503_and_frees_up():
