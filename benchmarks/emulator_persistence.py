@@ -8,6 +8,10 @@ UNSIGNED-PAYLOAD). Prints the median and p90 latency per checkpoint and the rati
 first checkpoint. Target: at 10,000 objects within 2x of 100 objects.
 
     python benchmarks/emulator_persistence.py [--checkpoints 100,1000,10000] [--samples 200] [--rounds 1]
+                                              [--compare-tree /path/to/other/checkout --compare-checkpoints 100,500]
+
+``--compare-tree`` also runs another checkout's emulator (e.g. one from before this store) with
+``--data-dir`` at ``--compare-checkpoints``, side by side.
 """
 from __future__ import annotations
 
@@ -50,9 +54,9 @@ def _sign(method: str, host: str, path: str, access: str, secret: str) -> Dict[s
 
 
 class Emu:
-    def __init__(self, data_dir: Optional[str]) -> None:
+    def __init__(self, data_dir: Optional[str], tree: str = REPO) -> None:
         env = dict(os.environ)
-        env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env["PYTHONPATH"] = tree + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         args = [sys.executable, "-m", "ibm_cos_emulator", "--json", "--hmac", "AKBENCH:SKBENCH"]
         if data_dir:
             args += ["--data-dir", data_dir]
@@ -76,8 +80,8 @@ class Emu:
         self.proc.communicate(timeout=30)
 
 
-def run(data_dir: Optional[str], checkpoints: List[int], samples: int) -> Dict[int, List[float]]:
-    emu = Emu(data_dir)
+def run(data_dir: Optional[str], checkpoints: List[int], samples: int, tree: str = REPO) -> Dict[int, List[float]]:
+    emu = Emu(data_dir, tree)
     try:
         assert emu.request("PUT", "/bench") == 200
         body = os.urandom(1024)
@@ -105,13 +109,25 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="checkpoints 50,500 and 50 samples (smoke run)")
+    parser.add_argument("--compare-tree", default=None, help="another checkout to run with --data-dir too")
+    parser.add_argument("--compare-checkpoints", default="100,500")
     args = parser.parse_args()
     checkpoints = [50, 500] if args.quick else [int(x) for x in args.checkpoints.split(",")]
     samples = 50 if args.quick else args.samples
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     results: Dict[str, Dict[int, List[float]]] = {"--data-dir": {c: [] for c in checkpoints},
                                                    "in memory": {c: [] for c in checkpoints}}
+    if args.compare_tree:
+        other = [int(x) for x in args.compare_checkpoints.split(",")]
+        results["other tree"] = {c: [] for c in other}
     for _ in range(args.rounds):
+        if args.compare_tree:
+            tmp = tempfile.mkdtemp(prefix="emu-bench-other-")
+            try:
+                for c, t in run(os.path.join(tmp, "data"), other, samples, args.compare_tree).items():
+                    results["other tree"][c] += t
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
         tmp = tempfile.mkdtemp(prefix="emu-bench-")
         try:
             for c, t in run(os.path.join(tmp, "data"), checkpoints, samples).items():
@@ -123,8 +139,8 @@ def main() -> int:
     print(f"{'mode':<12} {'objects':>8} {'median ms':>10} {'p90 ms':>8} {'ratio':>7}")
     ok = True
     for mode, by_count in results.items():
-        base = statistics.median(by_count[checkpoints[0]])
-        for c in checkpoints:
+        base = statistics.median(by_count[min(by_count)])
+        for c in sorted(by_count):
             times = sorted(by_count[c])
             med = statistics.median(times)
             p90 = times[int(len(times) * 0.9) - 1]
