@@ -266,3 +266,41 @@ def test_get_and_head_do_not_echo_upload_headers(hmac_client, bucket):
         assert resp.status == 200
         assert resp.header("x-amz-content-sha256") is None
         assert resp.header("x-amz-sdk-checksum-algorithm") is None
+
+
+# -- the router table covers every operation of the service model -------------------------------------
+
+def _model_requests():
+    import json
+    import os
+
+    path = os.path.join(os.path.dirname(routes.__file__), "..", "ibm_botocore", "data", "s3", "2006-03-01",
+                        "service-2.json")
+    with open(path) as fh:
+        model = json.load(fh)
+    for name, op in sorted(model["operations"].items()):
+        uri = op["http"]["requestUri"]
+        path_part, _, query_part = uri.partition("?")
+        query = [(p.partition("=")[0], "x") for p in query_part.split("&") if p]
+        shape = model["shapes"][op["input"]["shape"]] if "input" in op else {"members": {}}
+        for member, spec in shape["members"].items():
+            if spec.get("location") == "querystring" and member in shape.get("required", []):
+                query.append((spec["locationName"], "1"))
+        bucket = "b" if "{Bucket}" in path_part else None
+        key = "k" if "{Key+}" in path_part else None
+        yield name, op["http"]["method"], bucket, key, query
+
+
+# operations that share a route (and handler) with another one
+_SAME_ROUTE = {
+    "ListObjectsV2": "ListObjects", "DeleteLegalHold": "AddLegalHold",
+    "ListBucketInventoryConfigurations": "GetBucketInventoryConfiguration",
+    "ListBucketAnalyticsConfigurations": "GetBucketAnalyticsConfiguration",
+    "ListBucketMetricsConfigurations": "GetBucketMetricsConfiguration",
+}
+
+
+@pytest.mark.parametrize("name, method, bucket, key, query", list(_model_requests()), ids=lambda v: str(v))
+def test_every_model_operation_has_its_route(name, method, bucket, key, query):
+    found = routes.route(method, bucket, key, query, has_copy_source=name in ("CopyObject", "UploadPartCopy"))
+    assert found.operation == _SAME_ROUTE.get(name, name)
