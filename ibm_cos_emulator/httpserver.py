@@ -303,8 +303,10 @@ class EmulatorHandler(StreamRequestHandler):
             self.wfile.flush()
             self._abort()
             return
-        self.wfile.write(head)
-        if body:
+        if len(body) <= 65536:
+            self.wfile.write(head + body)  # one send for small answers
+        else:
+            self.wfile.write(head)
             self.wfile.write(body)
         self.wfile.flush()
 
