@@ -304,3 +304,31 @@ _SAME_ROUTE = {
 def test_every_model_operation_has_its_route(name, method, bucket, key, query):
     found = routes.route(method, bucket, key, query, has_copy_source=name in ("CopyObject", "UploadPartCopy"))
     assert found.operation == _SAME_ROUTE.get(name, name)
+
+
+# -- S3 Object Lock (kept by the engine) holds with extra query parameters too --------------------------
+
+def _md5(body):
+    import base64
+
+    return base64.b64encode(hashlib.md5(body).digest()).decode()
+
+
+@pytest.mark.parametrize("extra", [[], [("junk", "1")], [("x-id", "DeleteObject")]], ids=str)
+def test_object_lock_version_cannot_be_deleted(hmac_client, extra):
+    name = emu_http.unique("lock")
+    assert hmac_client.request("PUT", "/" + name, headers={"x-amz-bucket-object-lock-enabled": "true"}).status == 200
+    put = hmac_client.request("PUT", obj_path(name, "k"), body=b"locked", headers={
+        "Content-MD5": _md5(b"locked"), "x-amz-object-lock-mode": "COMPLIANCE",
+        "x-amz-object-lock-retain-until-date": "2099-01-01T00:00:00Z"})
+    assert put.status == 200
+    version = put.header("x-amz-version-id")
+    resp = hmac_client.request("DELETE", obj_path(name, "k"), [("versionId", version)] + extra)
+    assert resp.status == 403 and resp.code == "AccessDenied"
+    body = f"<Delete><Object><Key>k</Key><VersionId>{version}</VersionId></Object></Delete>".encode()
+    multi = hmac_client.request("POST", "/" + name, [("delete", "")] + extra, body=body,
+                                headers={"Content-MD5": _md5(body)})
+    assert multi.xml().findtext("Error/Code") == "AccessDenied"
+    retention = hmac_client.request("GET", obj_path(name, "k"), [("retention", "")])
+    assert retention.xml().findtext("Mode") == "COMPLIANCE"
+    assert hmac_client.request("GET", obj_path(name, "k"), [("versionId", version)]).body == b"locked"
