@@ -66,9 +66,10 @@ class Authenticator:
         assert identified is not None
         principal, verified = identified  # type: ignore[misc]
         try:
-            if early is not None and verified is not None and not verified.presigned:
+            declared = req.headers.get("x-amz-content-sha256") or ""
+            if early is not None and verified is not None and not verified.presigned and len(declared) == 64:
                 actual = req.body_sha256 or hashlib.sha256(req.body).hexdigest()
-                sigv4.check_payload_hash(req.headers.get("x-amz-content-sha256") or "", actual)
+                sigv4.check_payload_hash(declared, actual)
             self._prepare_body(req, req.headers.lower_dict(), verified)
         except sigv4.SigV4Error as err:
             raise _as_cos(err) from None
@@ -194,8 +195,9 @@ class Authenticator:
             req.headers.remove("x-amz-trailer")
             req.headers.set("x-amz-content-sha256", sigv4.UNSIGNED_PAYLOAD)
             headers = req.headers.lower_dict()
-        if self._carries_object_data(req, headers):
-            checksums.verify_payload(headers, req.body)
+        if self._carries_object_data(req, headers) and any(
+                h == "content-md5" or h.startswith("x-amz-checksum-") for h in headers):
+            checksums.verify_payload(headers, req.body)  # (reads a spooled body into memory)
 
     @staticmethod
     def _carries_object_data(req: Request, headers: Mapping[str, str]) -> bool:

@@ -134,9 +134,13 @@ class MotoEngine:
         raw_path = raw_path if raw_path is not None else self.path_style_raw_path(req)
         pairs = [(k, v) for k, v in (query if query is not None else req.query) if k not in PRESIGN_PARAMS]
         query_string = "&".join(f"{uri_encode(k)}={uri_encode(v)}" if v != "" else uri_encode(k) for k, v in pairs)
-        payload = body if body is not None else req.body
+        spooled = req.body_file if body is None else None
+        payload = body if body is not None else (b"" if spooled is not None else req.body)
         hdrs = headers if headers is not None else req.headers
         environ = self._environ(method, raw_path, query_string, payload, hdrs)
+        if spooled is not None:  # a large body streams from its temporary file
+            spooled[0].seek(0)
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = spooled[0], str(spooled[1])
         captured: Dict[str, Any] = {}
 
         def start_response(status: str, response_headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:

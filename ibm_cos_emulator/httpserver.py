@@ -14,7 +14,8 @@ What it defends against, in order of a request's life:
 * **Bodies before authentication**: the app authenticates from the headers first
   (:meth:`EmulatorApp.begin`); a refused request is answered without reading its body (the
   connection then closes), and ``100 Continue`` is sent only to callers let through. A declared
-  SHA-256 payload hash is computed while the body is read.
+  SHA-256 payload hash is computed while the body is read; bodies above ``SPOOL_ABOVE`` go to a
+  temporary file, which the engine reads from directly.
 
 Responses carry an exact Content-Length and can be damaged on the wire when a fault asks for it.
 Request lines are logged at INFO level without their query strings (presigned URLs carry
@@ -25,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import socket
+import tempfile
 import threading
 import time
 from socketserver import TCPServer, ThreadingMixIn
@@ -39,6 +41,7 @@ MAX_LINE = 16 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADERS = 100
 READ_BLOCK = 1024 * 1024
+SPOOL_ABOVE = 1024 * 1024  # bodies larger than this are read to a temporary file
 SKIP_UNREAD_LIMIT = 8 * 1024 * 1024  # after an early refusal, discard at most this much before closing
 
 
@@ -202,7 +205,12 @@ class EmulatorHandler(StreamRequestHandler):
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             self.wfile.flush()
         hasher = hashlib.sha256() if len(headers.get("x-amz-content-sha256") or "") == 64 else None
-        req.body = self._read_chunked(hasher) if chunked else self._read_exact(length, hasher)
+        if chunked:
+            req.body = self._read_chunked(hasher)
+        elif length > SPOOL_ABOVE:
+            req.attach_body_file(self._read_to_file(length, hasher), length)
+        else:
+            req.body = self._read_exact(length, hasher)
         if hasher is not None:
             req.body_sha256 = hasher.hexdigest()
         resp = app.handle(req)
@@ -223,7 +231,28 @@ class EmulatorHandler(StreamRequestHandler):
             if hasher is not None:
                 hasher.update(view[pos:pos + got])
             pos += got
-        return bytes(buf) if length < 65536 else buf  # type: ignore[return-value]
+        return bytes(buf)
+
+    def _read_to_file(self, length: int, hasher: Any) -> Any:
+        """A large body goes to a temporary file (what stays in memory is one block)."""
+        spool = tempfile.TemporaryFile(prefix="ibm-cos-emulator-body-")
+        block = bytearray(min(length, READ_BLOCK))
+        view = memoryview(block)
+        left = length
+        try:
+            while left:
+                got = self.rfile.readinto(view[:min(left, len(block))])
+                if not got:
+                    raise ConnectionError("incomplete body")
+                if hasher is not None:
+                    hasher.update(view[:got])
+                spool.write(view[:got])
+                left -= got
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        return spool
 
     def _read_chunked(self, hasher: Any) -> bytes:
         parts: List[bytes] = []

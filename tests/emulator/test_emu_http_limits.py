@@ -247,3 +247,36 @@ def test_unsigned_uploads_do_not_grow_memory(tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=20)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_large_authenticated_body_is_spooled_not_copied(tmp_path):
+    """A 64 MiB signed PUT: the server reads it to a temporary file; what memory grows by is the
+    engine's own copies (two), not three as when the server held the body too."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = REPO
+    proc = subprocess.Popen([sys.executable, "-m", "ibm_cos_emulator", "--json"], cwd=str(tmp_path), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(proc.stdout.readline())
+        client = emu_http.Client(info["endpoint_url"], "hmac", info["access_key_id"], info["secret_access_key"])
+        assert client.request("PUT", "/spool").status == 200
+        size = 64 * 1024 * 1024
+        hdrs = emu_http.sigv4_headers("PUT", client.host, "/spool/big", [], {"Content-Length": str(size)}, b"",
+                                      client.access_key, client.secret, payload_hash="UNSIGNED-PAYLOAD")
+        hdrs.pop("_seed_signature"), hdrs.pop("_scope")
+        before = _rss_kib(proc.pid)
+        with _connect(client.port, timeout=60) as sock:
+            sock.sendall((f"PUT /spool/big HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items())
+                          + "\r\n").encode())
+            block = bytes(range(256)) * 4096
+            for _ in range(size // len(block)):
+                sock.sendall(block)
+            assert _read_response(sock)[0].startswith("HTTP/1.1 200")
+        growth_mib = (_rss_kib(proc.pid, "VmHWM") - before) / 1024
+        assert growth_mib < 2.5 * 64, growth_mib
+        head = client.request("HEAD", "/spool/big")
+        assert head.status == 200 and head.header("content-length") == str(size)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
