@@ -1,5 +1,6 @@
 """The HTTP server's defences: authentication before the body, strict framing, header limits,
 deadlines a drip cannot extend, a connection cap, and bounded memory under unsigned uploads."""
+import contextlib
 import json
 import os
 import socket
@@ -196,18 +197,28 @@ def _rss_kib(pid, field="VmRSS"):
     raise AssertionError(field)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_unsigned_uploads_do_not_grow_memory(tmp_path):
-    """20 concurrent unsigned 256 MiB PUTs against a subprocess emulator: RSS grows < 64 MiB."""
+@contextlib.contextmanager
+def _subprocess_emulator(tmp_path, bucket):
+    """A CLI emulator in its own process (so its memory can be measured) and a client with a bucket."""
     env = dict(os.environ)
     env["PYTHONPATH"] = REPO
     proc = subprocess.Popen([sys.executable, "-m", "ibm_cos_emulator", "--json"], cwd=str(tmp_path), env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         info = json.loads(proc.stdout.readline())
-        port = int(info["endpoint_url"].rsplit(":", 1)[1])
         client = emu_http.Client(info["endpoint_url"], "hmac", info["access_key_id"], info["secret_access_key"])
-        assert client.request("PUT", "/memtest").status == 200
+        assert client.request("PUT", "/" + bucket).status == 200
+        yield proc, client
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_unsigned_uploads_do_not_grow_memory(tmp_path):
+    """20 concurrent unsigned 256 MiB PUTs against a subprocess emulator: RSS grows < 64 MiB."""
+    with _subprocess_emulator(tmp_path, "memtest") as (proc, client):
+        port = client.port
         before = _rss_kib(proc.pid)
         size = 256 * 1024 * 1024
         block = b"\0" * (1024 * 1024)
@@ -244,30 +255,20 @@ def test_unsigned_uploads_do_not_grow_memory(tmp_path):
         assert sum(a.startswith("HTTP/1.1 403") for a in answers) >= 10, answers  # all Expect ones at least
         assert peak - before < 64 * 1024, (before, peak)
         assert client.request("GET", "/memtest", [("list-type", "2")]).body.count(b"<Key>") == 0
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=20)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_large_authenticated_body_is_spooled_not_copied(tmp_path):
     """A 64 MiB signed PUT: the server reads it to a temporary file; what memory grows by is the
     engine's own copies (two), not three as when the server held the body too."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = REPO
-    proc = subprocess.Popen([sys.executable, "-m", "ibm_cos_emulator", "--json"], cwd=str(tmp_path), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        info = json.loads(proc.stdout.readline())
-        client = emu_http.Client(info["endpoint_url"], "hmac", info["access_key_id"], info["secret_access_key"])
-        assert client.request("PUT", "/spool").status == 200
+    with _subprocess_emulator(tmp_path, "spool") as (proc, client):
         size = 64 * 1024 * 1024
         hdrs = emu_http.sigv4_headers("PUT", client.host, "/spool/big", [], {"Content-Length": str(size)}, b"",
                                       client.access_key, client.secret, payload_hash="UNSIGNED-PAYLOAD")
         hdrs.pop("_seed_signature"), hdrs.pop("_scope")
         before = _rss_kib(proc.pid)
         with _connect(client.port, timeout=60) as sock:
-            sock.sendall((f"PUT /spool/big HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items())
+            sock.sendall(("PUT /spool/big HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items())
                           + "\r\n").encode())
             block = bytes(range(256)) * 4096
             for _ in range(size // len(block)):
@@ -277,6 +278,3 @@ def test_large_authenticated_body_is_spooled_not_copied(tmp_path):
         assert growth_mib < 2.5 * 64, growth_mib
         head = client.request("HEAD", "/spool/big")
         assert head.status == 200 and head.header("content-length") == str(size)
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=20)
