@@ -270,14 +270,18 @@ def test_get_and_head_do_not_echo_upload_headers(hmac_client, bucket):
 
 # -- the router table covers every operation of the service model -------------------------------------
 
-def _model_requests():
+def _model():
     import json
     import os
 
     path = os.path.join(os.path.dirname(routes.__file__), "..", "ibm_botocore", "data", "s3", "2006-03-01",
                         "service-2.json")
     with open(path) as fh:
-        model = json.load(fh)
+        return json.load(fh)
+
+
+def _model_requests():
+    model = _model()
     for name, op in sorted(model["operations"].items()):
         uri = op["http"]["requestUri"]
         path_part, _, query_part = uri.partition("?")
@@ -332,3 +336,15 @@ def test_object_lock_version_cannot_be_deleted(hmac_client, extra):
     retention = hmac_client.request("GET", obj_path(name, "k"), [("retention", "")])
     assert retention.xml().findtext("Mode") == "COMPLIANCE"
     assert hmac_client.request("GET", obj_path(name, "k"), [("versionId", version)]).body == b"locked"
+
+
+def test_every_query_name_of_the_model_reaches_the_engine():
+    # unknown query names are dropped before moto: the model's own must all be known
+    model = _model()
+    names = set()
+    for op in model["operations"].values():
+        shape = model["shapes"][op["input"]["shape"]] if "input" in op else {"members": {}}
+        names |= {m["locationName"] for m in shape["members"].values() if m.get("location") == "querystring"}
+        names |= {p.partition("=")[0] for p in op["http"]["requestUri"].partition("?")[2].split("&") if p}
+    assert sorted(n for n in names if n not in routes.SELECTORS and n not in routes.PARAMETERS) == []
+    assert routes.engine_query([("prefix", "a"), ("bogus", "1"), ("acl", "")]) == [("prefix", "a"), ("acl", "")]
