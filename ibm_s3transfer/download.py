@@ -59,6 +59,7 @@ from ibm_s3transfer.integrity import (  # noqa: F401  (re-exported: the download
     plan_verification,
     unique_digests,
 )
+from ibm_s3transfer.integrity import etag_verifier  # directory downloads: the ETag of a listing
 from ibm_s3transfer.tasks import SubmissionTask, Task
 from ibm_s3transfer.upload import is_retryable
 from ibm_s3transfer.utils import (
@@ -187,6 +188,11 @@ def _ranges(size: int, step: int) -> List[Tuple[int, int]]:
 
 
 # -- submission --------------------------------------------------------------------------------
+def _needs_head(extra_args: Dict[str, Any]) -> bool:
+    """Encrypted with a customer key or read by version: the listed ETag does not tell enough."""
+    return any(name in extra_args for name in ("SSECustomerKey", "SSECustomerAlgorithm", "VersionId"))
+
+
 class DownloadSubmissionTask(SubmissionTask):
     """Finds out the size and checksum, prepares the target and submits the range GETs."""
 
@@ -211,7 +217,14 @@ class DownloadSubmissionTask(SubmissionTask):
         verifier = Verifier("none")
         layout: Optional[List[int]] = None
         size = transfer_future.meta.size
-        if size is None:
+        listed_etag = transfer_future.meta.etag
+        if size is not None and listed_etag and size < config.multipart_threshold and not _needs_head(extra_args):
+            # Size and ETag given before submission (from a listing, by directory
+            # downloads): no HeadObject. The GET is conditional on that ETag, and an ETag
+            # that is an MD5 is checked against the data.
+            etag = listed_etag
+            verifier = etag_verifier(client, {"ETag": etag}, bucket, key, head_args, size)[0] or Verifier("none")
+        elif size is None:
             head = client.head_object(Bucket=bucket, Key=key, **head_args)
             size = head["ContentLength"]
             transfer_future.meta.provide_transfer_size(size)

@@ -239,3 +239,18 @@ def test_extra_args_per_item(client, bucket, tmp_path):
     run(client, plan_upload(str(tmp_path), bucket, "p"), extra_args=lambda item: {"ContentType": types[item.key.rsplit(".", 1)[1]]})
     assert client.head_object(Bucket=bucket, Key="p/a.txt")["ContentType"] == "text/plain"
     assert client.head_object(Bucket=bucket, Key="p/b.json")["ContentType"] == "application/json"
+
+
+def test_small_downloads_use_the_listed_etag_instead_of_a_head(client, bucket, emu, tmp_path):
+    data = {"a.bin": os.urandom(100 * KB), "b.bin": os.urandom(10)}
+    for name, body in data.items():
+        client.put_object(Bucket=bucket, Key="p/" + name, Body=body)
+    heads = count_requests(emu, "HEAD", bucket, ["p/a.bin", "p/b.bin"])
+    gets = count_requests(emu, "GET", bucket, ["p/a.bin", "p/b.bin"])
+    emu.faults.corrupt(times=1, path="^/%s/p/a.bin$" % bucket)  # one flipped byte: the MD5 ETag check catches it
+    dst = str(tmp_path / "dst")
+    os.mkdir(dst)
+    run(client, plan_download(client, bucket, "p", dst))
+    assert tree_files(dst) == data
+    assert {k: r.hits for k, r in heads.items()} == {"p/a.bin": 0, "p/b.bin": 0}
+    assert gets["p/b.bin"].hits == 1 and gets["p/a.bin"].hits >= 2  # the corrupted body was fetched again
