@@ -565,7 +565,7 @@ class DirectoryTransfer:
     # -- control ----------------------------------------------------------------------------
     def start(self) -> "DirectoryTransfer":
         with self._lock:
-            if self._thread is None:
+            if self._thread is None and not self._done.is_set():
                 self._thread = threading.Thread(target=self._run, name="ibm_s3transfer-directory", daemon=True)
                 self._thread.start()
         return self

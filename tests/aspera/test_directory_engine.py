@@ -254,3 +254,22 @@ def test_small_downloads_use_the_listed_etag_instead_of_a_head(client, bucket, e
     assert tree_files(dst) == data
     assert {k: r.hits for k, r in heads.items()} == {"p/a.bin": 0, "p/b.bin": 0}
     assert gets["p/b.bin"].hits == 1 and gets["p/a.bin"].hits >= 2  # the corrupted body was fetched again
+
+
+def test_cancel_while_paused_and_before_start(client, bucket, emu, tmp_path):
+    src, _data, rules = slow_tree(emu, bucket, tmp_path, files=2, parts=2, delay=0.2)
+    config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_request_concurrency=2)
+    transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), config=config).start()
+    wait_until(lambda: sum(r.hits for r in rules.values()) >= 1)
+    transfer.pause()
+    transfer.cancel()
+    with pytest.raises(CancelledError):
+        transfer.result(timeout=30)
+    assert open_uploads(client, bucket) == [] and objects(client, bucket) == {}
+    ended = []
+    never = DirectoryTransfer(client, plan_upload(src, bucket, "p"), on_done=ended.append)
+    never.cancel()
+    never.start()  # too late: nothing runs
+    with pytest.raises(CancelledError):
+        never.result(timeout=5)
+    assert ended == [never] and never.status == "cancelled" and objects(client, bucket) == {}
