@@ -141,32 +141,12 @@ class AsperaTransferManager:
     def upload_directory(self, directory: str, bucket: str, key: str, transfer_config: Optional[AsperaConfig] = None,
                          subscribers: Optional[List[Any]] = None) -> AsperaTransferFuture:
         """Upload every regular file under ``directory`` as ``key/<relative path>``."""
-        check_io_access(directory, os.R_OK)
-        if not os.path.isdir(directory):
-            raise IOError("Error accessing Directory: %s" % directory)
-        prefix = normalize_prefix(key)
-        skip = already_complete(self._client, bucket)
-        client = self._client
-
-        def plan() -> DirectoryPlan:
-            return plan_upload(directory, bucket, prefix, client=client, skip=skip)
-
-        return self._queue_transfer(bucket, [FilePair(key, directory)], _SEND, transfer_config, subscribers, plan)
+        return self._queue_directory(_SEND, directory, bucket, key, transfer_config, subscribers)
 
     def download_directory(self, bucket: str, key: str, directory: str, transfer_config: Optional[AsperaConfig] = None,
                            subscribers: Optional[List[Any]] = None) -> AsperaTransferFuture:
         """Download every object under the prefix ``key`` to ``directory/<relative path>``."""
-        check_io_access(directory, os.W_OK)
-        if not os.path.isdir(directory):
-            raise IOError("Error accessing Directory: %s" % directory)
-        prefix = normalize_prefix(key)
-        skip = already_complete(self._client, bucket)
-        client = self._client
-
-        def plan() -> DirectoryPlan:
-            return plan_download(client, bucket, prefix, directory, skip=skip)
-
-        return self._queue_transfer(bucket, [FilePair(key, directory)], _RECEIVE, transfer_config, subscribers, plan)
+        return self._queue_directory(_RECEIVE, directory, bucket, key, transfer_config, subscribers)
 
     def wait(self) -> None:
         """Wait until every transfer queued so far has finished (none may be queued meanwhile)."""
@@ -208,6 +188,25 @@ class AsperaTransferManager:
             raise ValueError("transfer_config must be an AsperaConfig")
         if config is not None and config.multi_session not in (None, -1) and config.multi_session > self._config.ascp_max_concurrent:
             raise ValueError("Max sessions is %d" % self._config.ascp_max_concurrent)
+
+    def _queue_directory(self, direction: str, directory: str, bucket: str, key: str,
+                         transfer_config: Optional[AsperaConfig], subscribers: Optional[List[Any]]) -> AsperaTransferFuture:
+        """Check the directory and prefix now; list / walk and transfer in the transfer's thread.
+
+        Files already complete at the destination are skipped (Aspera's resume policy)."""
+        check_io_access(directory, os.R_OK if direction == _SEND else os.W_OK)
+        if not os.path.isdir(directory):
+            raise IOError("Error accessing Directory: %s" % directory)
+        prefix = normalize_prefix(key)
+        client = self._client
+        skip = already_complete(client, bucket)
+
+        def plan() -> DirectoryPlan:
+            if direction == _SEND:
+                return plan_upload(directory, bucket, prefix, client=client, skip=skip)
+            return plan_download(client, bucket, prefix, directory, skip=skip)
+
+        return self._queue_transfer(bucket, [FilePair(key, directory)], direction, transfer_config, subscribers, plan)
 
     def _queue_transfer(self, bucket: str, pairs: List[FilePair], direction: str, transfer_config: Optional[AsperaConfig],
                         subscribers: Optional[List[Any]], plan: Any) -> AsperaTransferFuture:
