@@ -329,3 +329,18 @@ def test_killed_directory_upload_sends_only_the_rest_when_run_again(client, buck
     assert out.stdout.strip() == "finished", out.stderr
     assert puts.hits == 30 - len(present)  # only the missing files were sent
     assert tree_files(str(tmp_path / "src")) == {k[2:]: v for k, v in objects(client, bucket).items()}
+
+
+def test_api_key_token_is_refreshed_during_a_long_transfer(tmp_path):
+    from aspera_helpers import iam_client
+    from ibm_cos_emulator import Emulator
+
+    with Emulator(token_ttl=1) as emu:  # tokens live 1 s; the transfer takes about 2.4 s
+        client = iam_client(emu)
+        client.create_bucket(Bucket="long-transfer")
+        make_tree(str(tmp_path), {"f%d.txt" % i: 100 for i in range(6)})
+        emu.faults.delay(0.4, times=None, method="PUT", path="^/long-transfer/p/")
+        with AsperaTransferManager(client) as manager:
+            manager.upload_directory(str(tmp_path), "long-transfer", "p/", AsperaConfig(multi_session=1)).result()
+        assert len(objects(client, "long-transfer")) == 6
+        assert len(emu.iam_requests) >= 2  # the first token, then at least one refresh
