@@ -65,6 +65,12 @@ behind the ``cos`` command line's ``cp --recursive`` and ``sync``. Two steps:
    * ``extra_args``: a dict for every file, or ``callable(item) -> dict``.
    * ``on_plan(plan)`` runs once the plan is known, ``on_done(transfer)`` once at the end
      (also after a cancel before ``start()``); exceptions they raise are logged.
+   * ``max_concurrent_files`` defaults to twice ``config.max_request_concurrency`` (at
+     least 4), so small files keep every connection busy.
+   * State: ``status`` (not-started, running, paused, cancelled, failed, success),
+     ``bytes_transferred``, ``files_done``, ``errors``, ``plan``, ``done()``, ``wait()``;
+     the summary has ``files_transferred``, ``bytes_transferred``, ``files_skipped`` and
+     ``files_failed``.
 
 Everything here is additive-only API: new keyword arguments may appear, none go away.
 """
