@@ -84,7 +84,7 @@ import queue
 import threading
 import concurrent.futures
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from ibm_s3transfer.exceptions import CancelledError
 
@@ -262,7 +262,7 @@ def _remote(entry: Dict[str, Any]) -> RemoteObject:
 def _walk(directory: str) -> Iterator[Tuple[str, str, os.stat_result]]:
     """(relative path, absolute path, stat) of every regular file, sorted, without loops."""
 
-    def visit(path: str, relative: str, ancestors: frozenset) -> Iterator[Tuple[str, str, os.stat_result]]:
+    def visit(path: str, relative: str, ancestors: "frozenset[Tuple[int, int]]") -> Iterator[Tuple[str, str, os.stat_result]]:
         try:
             with os.scandir(path) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
@@ -374,7 +374,7 @@ def plan_download(
 def _md5_parts(path: str, part_size: int) -> Tuple[str, int]:
     """(hex MD5 of the whole file if one part, else of the parts' digests, number of parts)."""
     block = 1024 * 1024
-    digests = []
+    digests: List[bytes] = []
     with open(path, "rb") as handle:
         while True:
             part = hashlib.md5()
@@ -546,7 +546,7 @@ class DirectoryTransfer:
         self._summary: Optional[DirectorySummary] = None
         self.errors: Dict[str, BaseException] = {}
         self.files_done = 0
-        self._made: set = set()
+        self._made: "set[str]" = set()
         self._containment: Optional[_Containment] = None
 
     # -- state ------------------------------------------------------------------------------

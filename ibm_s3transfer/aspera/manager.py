@@ -40,7 +40,6 @@ from ibm_s3transfer.aspera._config import AsperaConfig, AsperaManagerConfig
 from ibm_s3transfer.aspera.exceptions import AsperaTransferQueueError
 from ibm_s3transfer.aspera.futures import AsperaTransferCoordinator, AsperaTransferFuture, AsperaTransferMeta
 from ibm_s3transfer.aspera.utils import FilePair, check_io_access
-from ibm_s3transfer.constants import MB
 from ibm_s3transfer.directory import (
     DirectoryPlan,
     DirectoryTransfer,
