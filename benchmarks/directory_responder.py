@@ -16,9 +16,12 @@ of ``transfer_responder.py`` (keep-alive, Content-Length / chunked bodies,
 * Uploads (PutObject, multipart) are received and discarded, as in
   ``transfer_responder.py``; keys outside the trees are 404 on HEAD/GET.
 
+``--processes N`` (default 2) forks N-1 more server processes after the trees are hashed;
+all accept on the same port, so the responder is not bound by one interpreter's GIL.
+
 Usage::
 
-    python directory_responder.py [--port 0] --tree tree/small=1000x65536 [--tree ...]
+    python directory_responder.py [--port 0] [--processes 2] --tree tree/small=1000x65536 [--tree ...]
 
 The first line written to stdout is ``PORT <n>``; it runs until stdin is closed.
 """
@@ -220,35 +223,58 @@ def base_unquote(text):
     return unquote(text)
 
 
+def serve(listener, server):
+    """Accept connections on ``listener`` forever, one TreeHandler thread each."""
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        TreeHandler(conn, server).start()
+
+
+def _child(listener, server):
+    """A forked server process: serves until its parent goes away."""
+    parent = os.getppid()
+    threading.Thread(target=serve, args=(listener, server), daemon=True).start()
+    while os.getppid() == parent:
+        threading.Event().wait(0.5)
+    os._exit(0)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tree", action="append", type=parse_tree, default=[], help="PREFIX=COUNTxSIZE")
     parser.add_argument("--part-size", type=int, default=8 << 20)
+    parser.add_argument("--processes", type=int, default=2,
+                        help="server processes accepting on the one port (each is bound by one GIL)")
     args = parser.parse_args(argv)
     server = base.Server(base.SyntheticObject(PATTERN_SIZE, PATTERN_SIZE))
     server.catalog = Catalog(args.tree, args.part_size)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((args.host, args.port))
-    listener.listen(512)
+    listener.listen(1024)
+    children = []
+    for _ in range(max(0, args.processes - 1) if hasattr(os, "fork") else 0):
+        pid = os.fork()
+        if pid == 0:
+            _child(listener, server)
+        children.append(pid)
     sys.stdout.write("PORT %d\n" % listener.getsockname()[1])
     sys.stdout.flush()
-
-    def accept_loop():
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            TreeHandler(conn, server).start()
-
-    threading.Thread(target=accept_loop, daemon=True).start()
+    threading.Thread(target=serve, args=(listener, server), daemon=True).start()
     try:
         sys.stdin.read()
     except (KeyboardInterrupt, OSError):
         pass
+    for pid in children:
+        try:
+            os.kill(pid, 15)
+        except OSError:
+            pass
     os._exit(0)
 
 

@@ -623,9 +623,16 @@ class DirectoryTransfer:
                     logger.warning("A progress callback raised; the transfer goes on", exc_info=True)
 
     def _make_manager(self) -> Any:
+        from ibm_s3transfer.futures import BoundedExecutor, NonThreadedExecutor
         from ibm_s3transfer.manager import TransferManager
 
-        return TransferManager(self._client, self._config, executor_cls=functools.partial(_GatedPool, self._gate))
+        manager = TransferManager(self._client, self._config, executor_cls=functools.partial(_GatedPool, self._gate))
+        # Each file's submission (HeadObject / CreateMultipartUpload / opening the file)
+        # runs in the thread that feeds the files: one thread hand-off less per file,
+        # which is most of what many small files cost beyond their requests.
+        manager._submitters.shutdown(wait=False)
+        manager._submitters = BoundedExecutor(max_size=0, max_num_threads=1, executor_cls=NonThreadedExecutor)
+        return manager
 
     def _args_for(self, item: TransferItem) -> Optional[Dict[str, Any]]:
         extra = self._extra_args
