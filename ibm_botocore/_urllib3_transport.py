@@ -25,6 +25,7 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 from urllib3.util.timeout import Timeout
 
+from ibm_botocore._headercheck import first_bad_header, refuse_headers
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from ibm_botocore.exceptions import (
     ConnectionClosedError,
@@ -36,7 +37,7 @@ from ibm_botocore.exceptions import (
     ReadTimeoutError,
     SSLError,
 )
-from ibm_botocore.httpsession import SEND_BLOCK_SIZE, _request_target
+from ibm_botocore.httpsession import SEND_BLOCK_SIZE, _request_target, short_file
 
 _NO_RETRIES = Retry(total=False, redirect=False, raise_on_status=False)
 
@@ -127,6 +128,9 @@ class Urllib3Transport:
     # -- sending ------------------------------------------------------------------------
     def send(self, request: AWSPreparedRequest) -> AWSResponse:
         url = request.url
+        bad = first_bad_header(request.headers.items())
+        if bad is not None:
+            raise refuse_headers(bad)
         try:
             pool, proxied = self._pool_for(url)
             target = url if proxied and url.startswith("http:") else _request_target(url)
@@ -206,7 +210,7 @@ class _FileRegion:
     def send_to(self, sock: socket.socket) -> None:
         sent = sock.sendfile(self, self.offset, self.count) if self.count else 0
         if sent != self.count:
-            raise ConnectionError("request body: the file ended after %d of %d bytes" % (sent, self.count))
+            raise short_file(sent, self.count)
         if self.on_sent is not None:
             self.on_sent(sent)
 

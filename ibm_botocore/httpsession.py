@@ -21,6 +21,14 @@ MAX_POOL_CONNECTIONS = 10
 SEND_BLOCK_SIZE = 1024 * 1024
 
 
+def short_file(sent: int, count: int) -> Exception:
+    """What both transports raise when a file body ends early (it shrank while being
+    sent): the public ``HTTPClientError``, retried like any failed send."""
+    from ibm_botocore.exceptions import HTTPClientError
+
+    return HTTPClientError(error="request body: the file ended after %d of %d bytes" % (sent, count))
+
+
 def get_cert_path(verify: Union[bool, str, None]) -> Union[bool, str]:
     """The CA bundle to use: ``verify`` if it is a path, else the system default."""
     if verify is not True:
