@@ -35,6 +35,7 @@ from ibm_botocore.exceptions import (
     InvalidProxiesConfigError,
     ProxyConnectionError,
     ReadTimeoutError,
+    ResponseStreamingError,
     SSLError,
 )
 from ibm_botocore.httpsession import SEND_BLOCK_SIZE, _request_target, short_file
@@ -155,10 +156,17 @@ class Urllib3Transport:
                 decode_content=False,
                 chunked=chunked,
             )
+            self._check_head(raw, url)
             response = AWSResponse(url, raw.status, raw.headers, raw)
-            if not request.stream_output:
+            retire = raw.status >= 400 and _has_body(request.body)
+            if retire or not request.stream_output:
                 # Read the whole body now so the connection returns to the pool.
-                response.content
+                connection = raw.connection
+                _read_content(response, url)
+                if retire and connection is not None:
+                    # The server may have answered without reading the request body:
+                    # what is left of it must not be read as the next request.
+                    connection.close()
             return response
         except URLLib3SSLError as exc:
             raise SSLError(endpoint_url=url, error=exc)
@@ -179,11 +187,48 @@ class Urllib3Transport:
         except OSError as exc:
             raise ConnectionClosedError(error=exc, request=request, endpoint_url=url)
 
+    @staticmethod
+    def _check_head(raw: Any, url: str) -> None:
+        """What http.client lets through but a response must not have: a status outside
+        100-599, or a head that did not parse (a line without a colon, a head cut off)."""
+        defect = None
+        if not 100 <= raw.status <= 599:
+            defect = "bad status code %r" % raw.status
+        else:
+            original = getattr(raw, "_original_response", None)
+            message = getattr(original, "msg", None)
+            if message is not None and (message.defects or message.get_payload()):
+                defect = "malformed response head"
+        if defect is not None:
+            connection = raw.connection
+            if connection is not None:
+                connection.close()
+            raw.release_conn()
+            raise ConnectionClosedError(endpoint_url=url, error=defect)
+
     def close(self) -> None:
         self._manager.clear()
         for manager in self._proxy_managers.values():
             manager.clear()
         self._pools.clear()
+
+
+def _has_body(body: Any) -> bool:
+    if body is None:
+        return False
+    if isinstance(body, (bytes, bytearray, memoryview, str)):
+        return len(body) > 0
+    return True
+
+
+def _read_content(response: AWSResponse, url: str) -> None:
+    """Read a whole body; failures are the SDK's streaming errors, as on the direct path."""
+    try:
+        response.content
+    except URLLib3ReadTimeoutError as exc:
+        raise ReadTimeoutError(endpoint_url=url, error=exc)
+    except (ProtocolError, urllib3.exceptions.HTTPError, OSError) as exc:
+        raise ResponseStreamingError(error=exc)
 
 
 # -- zero-copy request bodies -----------------------------------------------------------------
