@@ -12,14 +12,13 @@ same protocol work directly:
 * the response head is parsed with plain ``bytes`` operations; ``1xx`` interim responses
   (``100 Continue``) are skipped; bodies are framed by Content-Length, chunked encoding or
   connection close, and ``readinto`` fills the caller's buffer straight from the socket;
-* TLS uses an ``ssl.SSLContext`` built by urllib3's own helpers with the session's verify /
-  CA bundle / client certificate settings, so certificate handling is urllib3's.
+* TLS uses the session's one ``ssl.SSLContext`` (``ibm_botocore.tls.TLSSettings``: verify,
+  CA bundle file or directory, client certificate), the same one the urllib3 path uses.
 
 Socket and TLS errors become the SDK's exceptions, as in the urllib3 path.
 """
 from __future__ import annotations
 
-import os
 import select
 import socket
 import threading
@@ -229,24 +228,8 @@ class DirectTransport:
     # -- connections ---------------------------------------------------------------------
     def _tls_context(self) -> "ssl.SSLContext":
         if self._ssl_context is None:
-            from urllib3.util.ssl_ import create_urllib3_context
-
-            ssl = _load_ssl()
-            settings = self._settings
-            verify = settings._verify
-            context = create_urllib3_context(cert_reqs=ssl.CERT_NONE if verify is False else ssl.CERT_REQUIRED)
-            if verify is False:
-                context.check_hostname = False
-            elif isinstance(verify, str):
-                if os.path.isdir(verify):
-                    context.load_verify_locations(capath=verify)
-                else:
-                    context.load_verify_locations(cafile=verify)
-            else:
-                context.load_default_certs()
-            if settings._cert_file:
-                context.load_cert_chain(settings._cert_file, settings._key_file)
-            self._ssl_context = context
+            _load_ssl()
+            self._ssl_context = self._settings._tls.ssl_context()
         return self._ssl_context
 
     def _checkout(self, key: Tuple[str, str, int], url: str) -> Tuple[_Connection, bool]:

@@ -6,7 +6,6 @@ talks to its endpoint.
 """
 from __future__ import annotations
 
-import os
 import socket
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlsplit
@@ -47,21 +46,20 @@ class Urllib3Transport:
     """Pools and sending for one ``URLLib3Session`` (whose settings it reads)."""
 
     def __init__(self, settings: Any) -> None:
-        self._verify = settings._verify
+        self._tls = settings._tls
         self._proxy_config = settings._proxy_config
         connect, read = settings._timeouts
         self._timeout = Timeout(connect=connect, read=read)
         self._max_pool_connections = settings._max_pool_connections
         self._socket_options = settings._socket_options
-        self._cert_file = settings._cert_file
-        self._key_file = settings._key_file
-        self._manager = self._make_manager()
+        # http and https pools apart, so an http-only client never builds a TLS context
+        self._managers: Dict[str, urllib3.PoolManager] = {}
         self._proxy_managers: Dict[str, Any] = {}
         # (scheme, host, port) -> pool; skips PoolManager's URL parsing per request.
         self._pools: Dict[Tuple[str, str, Optional[int]], Any] = {}
 
     # -- pools --------------------------------------------------------------------------
-    def _pool_kwargs(self) -> Dict[str, Any]:
+    def _pool_kwargs(self, tls: bool) -> Dict[str, Any]:
         kwargs: Dict[str, Any] = {
             "maxsize": self._max_pool_connections,
             "timeout": self._timeout,
@@ -70,32 +68,24 @@ class Urllib3Transport:
         }
         if self._socket_options is not None:
             kwargs["socket_options"] = self._socket_options
-        verify = self._verify
-        if verify is False:
-            kwargs["cert_reqs"] = "CERT_NONE"
-        else:
-            kwargs["cert_reqs"] = "CERT_REQUIRED"
-            if isinstance(verify, str):
-                if os.path.isdir(verify):
-                    kwargs["ca_cert_dir"] = verify
-                else:
-                    kwargs["ca_certs"] = verify
-        if self._cert_file:
-            kwargs["cert_file"] = self._cert_file
-            if self._key_file:
-                kwargs["key_file"] = self._key_file
+        if tls:
+            kwargs.update(self._tls.urllib3_pool_kwargs())
         return kwargs
 
-    def _make_manager(self) -> urllib3.PoolManager:
-        return urllib3.PoolManager(num_pools=max(10, self._max_pool_connections), **self._pool_kwargs())
+    def _manager_for(self, scheme: str) -> urllib3.PoolManager:
+        manager = self._managers.get(scheme)
+        if manager is None:
+            manager = urllib3.PoolManager(num_pools=max(10, self._max_pool_connections), **self._pool_kwargs(scheme == "https"))
+            self._managers[scheme] = manager
+        return manager
 
     def _proxy_manager_for(self, proxy_url: str) -> Any:
         manager = self._proxy_managers.get(proxy_url)
         if manager is None:
-            kwargs = self._pool_kwargs()
-            settings = self._proxy_config.settings
-            if settings.get("proxy_ca_bundle"):
-                kwargs["ca_certs"] = settings["proxy_ca_bundle"]
+            kwargs = self._pool_kwargs(True)
+            proxy_tls = self._proxy_config.proxy_tls()
+            if proxy_tls is not None and proxy_url.startswith("https:"):
+                kwargs["proxy_ssl_context"] = proxy_tls.ssl_context()
             parsed = urllib3.util.parse_url(proxy_url)
             headers = {}
             if parsed.auth:
@@ -104,7 +94,7 @@ class Urllib3Transport:
                 manager = urllib3.ProxyManager(
                     proxy_url,
                     proxy_headers=headers,
-                    use_forwarding_for_https=bool(settings.get("proxy_use_forwarding_for_https")),
+                    use_forwarding_for_https=self._proxy_config.use_forwarding_for_https,
                     **kwargs,
                 )
             except (LocationParseError, ValueError):
@@ -120,7 +110,7 @@ class Urllib3Transport:
         key = (parts.scheme, parts.hostname or "", parts.port)
         pool = self._pools.get(key)
         if pool is None:
-            pool = self._manager.connection_from_url(url)
+            pool = self._manager_for(parts.scheme).connection_from_url(url)
             if parts.scheme == "http" and pool.ConnectionCls is urllib3.connection.HTTPConnection:
                 pool.ConnectionCls = _FileRegionHTTPConnection
             self._pools[key] = pool
@@ -207,8 +197,7 @@ class Urllib3Transport:
             raise ConnectionClosedError(endpoint_url=url, error=defect)
 
     def close(self) -> None:
-        self._manager.clear()
-        for manager in self._proxy_managers.values():
+        for manager in list(self._managers.values()) + list(self._proxy_managers.values()):
             manager.clear()
         self._pools.clear()
 
