@@ -147,6 +147,7 @@ class Urllib3Transport:
                 chunked=chunked,
             )
             self._check_head(raw, url)
+            raw._ibm_endpoint_url = url  # for the read-timeout errors of a streamed body
             response = AWSResponse(url, raw.status, raw.headers, raw)
             retire = raw.status >= 400 and _has_body(request.body)
             if retire or not request.stream_output:

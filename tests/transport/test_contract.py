@@ -143,10 +143,11 @@ def test_stall_inside_a_streamed_body_is_read_timeout(server, transport):
     client = make_client(raw.url, read_timeout=0.3)
     body = client.get_object(Bucket="bucket1", Key="k")["Body"]
     try:
-        with pytest.raises(ReadTimeoutError):
+        with pytest.raises(ReadTimeoutError) as info:
             body.read()
     finally:
         stop.set()
+    assert info.value.kwargs["endpoint_url"] == raw.url + "/bucket1/k"
 
 
 def test_truncated_body_is_a_public_error(server, transport):
