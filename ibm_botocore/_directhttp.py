@@ -89,13 +89,15 @@ class _Connection:
 
     def __init__(self, sock: socket.socket, key: Tuple[str, str, int]) -> None:
         self.sock = sock
-        self.buf = bytearray()
+        # bytes as received (no copy) while one recv holds what is unread; a bytearray
+        # (amortized appends) once a message spans several receives
+        self.buf: Any = b""
         self.pos = 0
         self.key = key
         self.tls = isinstance(sock, _TLS_SOCKETS)
 
     def close(self) -> None:
-        self.buf = bytearray()
+        self.buf = b""
         self.pos = 0
         try:
             self.sock.close()
@@ -110,11 +112,15 @@ class _Connection:
         data = self.sock.recv(_READ_BUFFER)
         if not data:
             return False
-        buf = self.buf
-        if self.pos == len(buf):
-            self.buf, self.pos = bytearray(data), 0
-        else:
+        buf, pos = self.buf, self.pos
+        if pos == len(buf):
+            self.buf, self.pos = data, 0
+        elif type(buf) is bytearray:
             buf += data
+        else:
+            grown = bytearray(memoryview(buf)[pos:])
+            grown += data
+            self.buf, self.pos = grown, 0
         return True
 
     def readline(self, limit: int) -> bytes:
@@ -134,7 +140,7 @@ class _Connection:
         self.pos = end + 1
         return bytes(self.buf[pos:end + 1])
 
-    def read_head(self) -> List[bytes]:
+    def read_head(self) -> List[str]:
         """The lines of one message head (status line first), without line endings.
 
         Bounded in bytes and in lines, folded lines included, and linear: each received
@@ -143,7 +149,7 @@ class _Connection:
         seen = 0
         while True:
             buf, pos = self.buf, self.pos
-            scan = pos + max(0, seen - 3)
+            scan = pos + seen - 3 if seen > 3 else pos
             end = buf.find(b"\r\n\r\n", scan)
             if end >= 0:
                 stop = end + 4
@@ -161,25 +167,29 @@ class _Connection:
                 raise _NoResponse()
         if end - pos > _MAX_HEAD:
             raise _ProtocolError("response head larger than %d bytes" % _MAX_HEAD)
-        head = bytes(buf[pos:end])
+        text = str(buf[pos:end], "latin-1")
         if stop == len(buf):
-            self.buf, self.pos = bytearray(), 0
+            self.buf, self.pos = b"", 0
         else:
             self.pos = stop
-        lines = head.split(b"\n")
+        # CRLF line ends (the norm); a bare LF anywhere and every line is split on LF
+        lines = text.split("\r\n") if text.count("\n") == text.count("\r\n") else text.replace("\r\n", "\n").split("\n")
         if len(lines) > _MAX_HEADERS:
             raise _ProtocolError("more than %d response header lines" % _MAX_HEADERS)
         return lines
 
     def readinto(self, view: memoryview) -> int:
-        pos = self.pos
-        have = len(self.buf) - pos
+        buf, pos = self.buf, self.pos
+        have = len(buf) - pos
         if have:
-            count = min(have, len(view))
-            with memoryview(self.buf) as buffered:
-                view[:count] = buffered[pos:pos + count]
-            if pos + count == len(self.buf):
-                self.buf, self.pos = bytearray(), 0
+            count = have if have <= len(view) else len(view)
+            if type(buf) is bytes:
+                view[:count] = memoryview(buf)[pos:pos + count]
+            else:
+                with memoryview(buf) as buffered:
+                    view[:count] = buffered[pos:pos + count]
+            if count == have:
+                self.buf, self.pos = b"", 0
             else:
                 self.pos = pos + count
             return count
@@ -571,59 +581,59 @@ def _send_stream(sock: socket.socket, body: Any, chunked: bool) -> None:
         sock.sendall(b"0\r\n\r\n")
 
 
-def _parse_status(line: bytes) -> Tuple[str, int]:
+def _parse_status(line: str) -> Tuple[str, int]:
     """``HTTP/1.x NNN reason``: the version and a three-digit status from 100 to 599."""
-    if line.endswith(b"\r"):
-        line = line[:-1]
     if len(line) > _MAX_LINE:
         raise _ProtocolError("status line too long")
-    parts = line.split(b" ", 2)
+    parts = line.split(" ", 2)
     version = parts[0]
-    if len(parts) < 2 or not version.startswith(b"HTTP/1."):
+    if len(parts) < 2 or not version.startswith("HTTP/1."):
         raise _ProtocolError("bad status line %r" % line[:80])
     code = parts[1]
-    if len(code) != 3 or not code.isdigit() or not 100 <= int(code) <= 599:
+    if len(code) != 3 or not code.isdigit() or not code.isascii() or code < "100" or code > "599":
         raise _ProtocolError("bad status code %r" % code[:20])
-    return version.decode("ascii", "replace"), int(code)
+    return version, int(code)
 
 
-def _parse_headers(lines: List[bytes]) -> Tuple[Dict[str, str], Dict[str, str]]:
+def _parse_headers(lines: List[str]) -> Tuple[Dict[str, str], Dict[str, str]]:
     """Header lines (after the status line) as a dict, plus lower-case name -> name.
 
     Folded (continuation) lines are joined to their header; repeated names are joined
-    with ", ". Pieces are collected first and joined once, so this is linear.
+    with ", ". Pieces are collected and joined once, so this is linear.
     """
-    pairs: List[Tuple[str, Any]] = []
-    for raw in lines[1:]:
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-        if not raw:
-            continue
-        if raw[0] in (32, 9):  # obsolete folded continuation line
-            if not pairs:
-                raise _ProtocolError("continuation line before the first header")
-            name, value = pairs[-1]
-            if isinstance(value, str):
-                value = [value]
-                pairs[-1] = (name, value)
-            value.append(raw.strip().decode("latin-1"))
-            continue
-        name_bytes, sep, value_bytes = raw.partition(b":")
-        if not sep or not name_bytes or name_bytes[-1:] in (b" ", b"\t"):
-            raise _ProtocolError("bad header line %r" % raw[:80])
-        pairs.append((name_bytes.decode("latin-1"), value_bytes.strip().decode("latin-1")))
     headers: Dict[str, str] = {}
     lower: Dict[str, str] = {}
-    for name, value in pairs:
-        if not isinstance(value, str):
-            value = " ".join(value)
-        low = name.lower()
-        if low in lower:
-            first = lower[low]
-            headers[first] = headers[first] + ", " + value
+    pieces: Optional[Dict[str, List[str]]] = None
+    name = ""
+    for index in range(1, len(lines)):
+        line = lines[index]
+        if not line:
+            continue
+        if line[0] in " \t":  # obsolete folded continuation line
+            if not name:
+                raise _ProtocolError("continuation line before the first header")
+            if pieces is None:
+                pieces = {}
+            pieces.setdefault(name, [headers[name]]).append(" " + line.strip())
+            continue
+        raw_name, sep, value = line.partition(":")
+        if not sep or not raw_name or raw_name[-1] in " \t":
+            raise _ProtocolError("bad header line %r" % line[:80])
+        value = value.strip()
+        low = raw_name.lower()
+        first = lower.get(low)
+        if first is None:
+            lower[low] = name = raw_name
+            headers[raw_name] = value
         else:
-            lower[low] = name
-            headers[name] = value
+            name = first
+            if pieces is not None and first in pieces:
+                pieces[first].append(", " + value)
+            else:
+                headers[first] = headers[first] + ", " + value
+    if pieces is not None:
+        for name, parts in pieces.items():
+            headers[name] = "".join(parts)
     return headers, lower
 
 
@@ -699,6 +709,18 @@ class DirectResponse:
     def read(self, amt: Optional[int] = None) -> bytes:
         if self._done:
             return b""
+        remaining = self._remaining
+        if remaining is not None and (amt is None or amt < 0 or amt > remaining):
+            amt = remaining  # a known length: one buffer of exactly what is left
+            connection = self._connection
+            if connection is not None and len(connection.buf) - connection.pos >= amt:
+                # all of it arrived with the head: one copy out of the receive buffer
+                start = connection.pos
+                data = bytes(connection.buf[start:start + amt])
+                connection.pos = start + amt
+                self._remaining = 0
+                self._finish()
+                return data
         if amt is None or amt < 0:
             parts = []
             while True:
@@ -786,7 +808,7 @@ class DirectResponse:
         connection, self._connection = self._connection, None
         if connection is None:
             return
-        if self._keep_alive and not connection.buffered():
+        if self._keep_alive and connection.pos == len(connection.buf):
             self._transport._checkin(connection)
         else:
             # Bytes beyond the framed response (a HEAD answer with a body, a forged

@@ -5,8 +5,11 @@ they were not told to read, as production servers don't)."""
 from __future__ import annotations
 
 import os
+import shutil
+import ssl
+import subprocess
 import sys
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -56,3 +59,24 @@ def server() -> Iterator[Any]:
     yield start
     for raw in started:
         raw.close()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
+    """A self-signed certificate for 127.0.0.1: the server context, the CA file, and a
+    CA directory holding it as OpenSSL looks certificates up (``<subject hash>.0``)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = str(folder / "key.pem"), str(folder / "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subject_hash = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", cert], check=True,
+                                  stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+    ca_dir = folder / "ca-dir"
+    ca_dir.mkdir()
+    shutil.copy(cert, str(ca_dir / (subject_hash + ".0")))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return {"context": context, "file": cert, "dir": str(ca_dir)}

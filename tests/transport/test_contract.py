@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import resource
 import socket
-import subprocess
 import threading
 import time
 from typing import Any, List
@@ -229,23 +228,8 @@ def test_unreachable_proxy_is_proxy_connection_error(transport, monkeypatch):
     assert "127.0.0.1:%d" % port in str(info.value)
 
 
-@pytest.fixture(scope="module")
-def tls_certificate(tmp_path_factory):
-    import ssl
-
-    folder = tmp_path_factory.mktemp("tls")
-    key, cert = str(folder / "key.pem"), str(folder / "cert.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    return context, cert
-
-
-def test_bad_certificate_is_ssl_error(server, transport, tls_certificate):
-    context, _ = tls_certificate
-    raw = server(serve_forever(_head_ok), tls=context)
+def test_bad_certificate_is_ssl_error(server, transport, certificate):
+    raw = server(serve_forever(_head_ok), tls=certificate["context"])
     client = make_client(raw.url, attempts=2)
     with pytest.raises(SSLError) as info:
         client.head_object(Bucket="bucket1", Key="k")
@@ -320,6 +304,16 @@ def test_head_answer_carrying_a_body_does_not_break_the_next_call(server, transp
     assert client.head_object(Bucket="bucket1", Key="k")["ETag"] == '"h"'
     assert client.get_object(Bucket="bucket1", Key="k")["Body"].read() == b"<ok/>"
     assert client.head_object(Bucket="bucket1", Key="k")["ContentLength"] == 5
+
+
+def test_folded_and_repeated_headers_read_alike(server, transport):
+    answer = (b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n  b\r\n\tc\r\nX-Rep: 1\r\nx-rep: 2\r\n"
+              b"Content-Length: 0\r\nETag: \"e\"\r\n\r\n")
+    raw = server(serve_forever(lambda peer, request: peer.send(answer) is None))
+    headers = make_client(raw.url).head_object(Bucket="bucket1", Key="k")["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["x-folded"] == "a b c"
+    assert headers["x-rep"] == "1, 2"
+    assert headers["etag"] == '"e"'
 
 
 @pytest.mark.parametrize("code", ["-200", "20000000000000000000", "99", "600", "1000", "2x0", ""])

@@ -4,10 +4,6 @@ same on the direct transport, the urllib3 transport and the IAM token client."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import ssl
-import subprocess
 
 import pytest
 
@@ -16,26 +12,6 @@ from ibm_botocore.config import Config
 from ibm_botocore.exceptions import SSLError
 from ibm_botocore.tls import ProxySettings, TLSSettings
 from rawserver import HEAD_OK, make_client, response, serve_forever
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    key, cert = str(folder / "key.pem"), str(folder / "cert.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # a CA directory as OpenSSL looks certificates up: <subject hash>.0
-    subject_hash = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", cert], check=True,
-                                  stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
-    ca_dir = folder / "ca-dir"
-    ca_dir.mkdir()
-    shutil.copy(cert, str(ca_dir / (subject_hash + ".0")))
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    return {"context": context, "file": cert, "dir": str(ca_dir)}
 
 
 def _iam_and_s3(peer, request):
