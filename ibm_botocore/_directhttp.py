@@ -3,19 +3,28 @@
 Object storage traffic is many small keep-alive requests plus a few very large bodies.
 http.client and urllib3 spend most of a small request's CPU on generic machinery (header
 parsing through the ``email`` package, several layers of wrappers); this module does the
-same protocol work directly:
+same protocol work directly, and treats the server as untrusted:
 
-* one persistent socket per concurrent request and endpoint, reused LIFO; an idle socket
-  the server has closed is noticed before reuse (it polls readable) and replaced;
-* the request head and a small body leave in one ``sendall``; large bodies go in 1 MiB
-  blocks, file regions with ``sendfile(2)`` over plain HTTP;
-* the response head is parsed with plain ``bytes`` operations; ``1xx`` interim responses
-  (``100 Continue``) are skipped; bodies are framed by Content-Length, chunked encoding or
+* one persistent socket per concurrent request and endpoint, reused LIFO. A connection
+  goes back to the pool only when its response was framed exactly and nothing beyond it
+  arrived; an idle one that polls readable (closed by the server, or unasked-for bytes)
+  is replaced. ``poll()``, so any descriptor number works;
+* the request head is checked once more before it is written (no CR/LF/NUL smuggled into
+  a header, see ``ibm_botocore._headercheck``); it and a small body leave in one
+  ``sendall``. Large bodies with ``Expect: 100-continue`` wait up to 1 s for ``100
+  Continue`` or an early final answer; they go in 1 MiB blocks, file regions with
+  ``sendfile(2)`` over plain HTTP;
+* responses are read through the connection's own receive buffer: the head is found and
+  parsed in linear time, bounded in bytes and lines (folded lines included), with a
+  three-digit status from 100 to 599; ``1xx`` interim responses are skipped (a bounded
+  number); bodies are framed by Content-Length, chunked encoding (bounded trailers) or
   connection close, and ``readinto`` fills the caller's buffer straight from the socket;
+* after an error answer to a request that carried a body the connection is closed (the
+  server may have left the body unread);
 * TLS uses the session's one ``ssl.SSLContext`` (``ibm_botocore.tls.TLSSettings``: verify,
   CA bundle file or directory, client certificate), the same one the urllib3 path uses.
 
-Socket and TLS errors become the SDK's exceptions, as in the urllib3 path.
+Socket and TLS errors become the SDK's public exceptions, as on the urllib3 path.
 """
 from __future__ import annotations
 
@@ -270,7 +279,7 @@ class DirectTransport:
             sock = socket.create_connection((address, port), timeout=self._connect_timeout)
         except socket.timeout as exc:
             raise ConnectTimeoutError(endpoint_url=url, error=exc)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a name the idna codec refuses
             raise EndpointConnectionError(endpoint_url=url, error=exc)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -385,7 +394,8 @@ class DirectTransport:
             # The server may have answered and closed while the body was going out
             # (an early 403 or 413): that answer is the result, if it is there.
             try:
-                response = self._read_response(connection, method, url, has_body=True)
+                # retire: the request never went out whole
+                response = self._read_response(connection, method, url, has_body=True, retire=True)
             except (_StaleConnection, HTTPClientError, SSLError):
                 response = None
             if response is None:
@@ -432,7 +442,8 @@ class DirectTransport:
         except OSError as exc:
             raise ConnectionClosedError(endpoint_url=url, error=exc)
 
-    def _read_response(self, connection: _Connection, method: str, url: str, continue_ok: bool = False, has_body: bool = False) -> Optional[AWSResponse]:
+    def _read_response(self, connection: _Connection, method: str, url: str, continue_ok: bool = False, has_body: bool = False,
+                       retire: bool = False) -> Optional[AWSResponse]:
         """The response's head; None when it is ``100 Continue`` and ``continue_ok``."""
         try:
             for _ in range(_MAX_INTERIM + 1):
@@ -468,7 +479,7 @@ class DirectTransport:
                 keep_alive = False
             elif "keep-alive" in connection_header:
                 keep_alive = True
-        if continue_ok or (has_body and status >= 400):
+        if continue_ok or retire or (has_body and status >= 400):
             # answered before the body was sent, or an error the server may have sent
             # without reading the body: the connection cannot carry another request
             keep_alive = False
