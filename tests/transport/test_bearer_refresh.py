@@ -15,11 +15,12 @@ from ibm_botocore.config import Config
 from ibm_botocore.exceptions import ClientError
 from rawserver import make_client, response, s3_error, serve_forever
 
-ibm_cos_emulator = pytest.importorskip("ibm_cos_emulator")
 
 
 @pytest.fixture(scope="module")
 def emu():
+    ibm_cos_emulator = pytest.importorskip("ibm_cos_emulator")
+    pytest.importorskip("moto")  # the emulator's engine
     with ibm_cos_emulator.Emulator(token_ttl=3600) as emulator:
         yield emulator
 
