@@ -50,7 +50,11 @@ class StreamingBody(io.IOBase):
     def set_socket_timeout(self, timeout: float) -> None:
         """Set the read timeout of the underlying socket."""
         try:
-            self._raw_stream._fp.fp.raw._sock.settimeout(timeout)
+            direct = getattr(self._raw_stream, "_connection", None)
+            sock = getattr(direct, "sock", None)  # a direct-transport body
+            if sock is None:
+                sock = self._raw_stream._fp.fp.raw._sock
+            sock.settimeout(timeout)
         except AttributeError:
             logger.error("Cannot access the socket object of a streaming response.")
             raise

@@ -149,6 +149,27 @@ def test_stall_inside_a_streamed_body_is_read_timeout(server, transport):
     assert info.value.kwargs["endpoint_url"] == raw.url + "/bucket1/k"
 
 
+def test_socket_timeout_of_a_streamed_body_can_be_changed(server, transport):
+    stop = threading.Event()
+
+    def handler(peer):
+        peer.read_request()
+        peer.send(response(200, [("Content-Length", "100")], b"0123456789"))
+        stop.wait(10)
+
+    raw = server(handler)
+    client = make_client(raw.url, read_timeout=30)
+    body = client.get_object(Bucket="bucket1", Key="k")["Body"]
+    body.set_socket_timeout(0.3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ReadTimeoutError):
+            body.read()
+    finally:
+        stop.set()
+    assert time.monotonic() - started < 5
+
+
 def test_truncated_body_is_a_public_error(server, transport):
     def handler(peer):
         peer.read_request()
