@@ -130,15 +130,19 @@ def test_stall_is_read_timeout_naming_the_endpoint(server, transport):
     assert len(raw.requests) == 2
 
 
-def test_stall_inside_a_streamed_body_is_read_timeout(server, transport):
-    stop = threading.Event()
-
+def _stalled_body(server, stop):
+    """A server that sends 10 of 100 body bytes, then nothing until ``stop`` is set."""
     def handler(peer):
         peer.read_request()
         peer.send(response(200, [("Content-Length", "100")], b"0123456789"))
         stop.wait(10)
 
-    raw = server(handler)
+    return server(handler)
+
+
+def test_stall_inside_a_streamed_body_is_read_timeout(server, transport):
+    stop = threading.Event()
+    raw = _stalled_body(server, stop)
     client = make_client(raw.url, read_timeout=0.3)
     body = client.get_object(Bucket="bucket1", Key="k")["Body"]
     try:
@@ -151,13 +155,7 @@ def test_stall_inside_a_streamed_body_is_read_timeout(server, transport):
 
 def test_socket_timeout_of_a_streamed_body_can_be_changed(server, transport):
     stop = threading.Event()
-
-    def handler(peer):
-        peer.read_request()
-        peer.send(response(200, [("Content-Length", "100")], b"0123456789"))
-        stop.wait(10)
-
-    raw = server(handler)
+    raw = _stalled_body(server, stop)
     client = make_client(raw.url, read_timeout=30)
     body = client.get_object(Bucket="bucket1", Key="k")["Body"]
     body.set_socket_timeout(0.3)
