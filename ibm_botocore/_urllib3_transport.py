@@ -6,7 +6,6 @@ talks to its endpoint.
 """
 from __future__ import annotations
 
-import os
 import socket
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlsplit
@@ -25,6 +24,7 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 from urllib3.util.timeout import Timeout
 
+from ibm_botocore._headercheck import first_bad_header, refuse_headers
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from ibm_botocore.exceptions import (
     ConnectionClosedError,
@@ -34,9 +34,10 @@ from ibm_botocore.exceptions import (
     InvalidProxiesConfigError,
     ProxyConnectionError,
     ReadTimeoutError,
+    ResponseStreamingError,
     SSLError,
 )
-from ibm_botocore.httpsession import SEND_BLOCK_SIZE, _request_target
+from ibm_botocore.httpsession import SEND_BLOCK_SIZE, _request_target, short_file
 
 _NO_RETRIES = Retry(total=False, redirect=False, raise_on_status=False)
 
@@ -45,21 +46,20 @@ class Urllib3Transport:
     """Pools and sending for one ``URLLib3Session`` (whose settings it reads)."""
 
     def __init__(self, settings: Any) -> None:
-        self._verify = settings._verify
+        self._tls = settings._tls
         self._proxy_config = settings._proxy_config
         connect, read = settings._timeouts
         self._timeout = Timeout(connect=connect, read=read)
         self._max_pool_connections = settings._max_pool_connections
         self._socket_options = settings._socket_options
-        self._cert_file = settings._cert_file
-        self._key_file = settings._key_file
-        self._manager = self._make_manager()
+        # http and https pools apart, so an http-only client never builds a TLS context
+        self._managers: Dict[str, urllib3.PoolManager] = {}
         self._proxy_managers: Dict[str, Any] = {}
         # (scheme, host, port) -> pool; skips PoolManager's URL parsing per request.
         self._pools: Dict[Tuple[str, str, Optional[int]], Any] = {}
 
     # -- pools --------------------------------------------------------------------------
-    def _pool_kwargs(self) -> Dict[str, Any]:
+    def _pool_kwargs(self, tls: bool) -> Dict[str, Any]:
         kwargs: Dict[str, Any] = {
             "maxsize": self._max_pool_connections,
             "timeout": self._timeout,
@@ -68,32 +68,24 @@ class Urllib3Transport:
         }
         if self._socket_options is not None:
             kwargs["socket_options"] = self._socket_options
-        verify = self._verify
-        if verify is False:
-            kwargs["cert_reqs"] = "CERT_NONE"
-        else:
-            kwargs["cert_reqs"] = "CERT_REQUIRED"
-            if isinstance(verify, str):
-                if os.path.isdir(verify):
-                    kwargs["ca_cert_dir"] = verify
-                else:
-                    kwargs["ca_certs"] = verify
-        if self._cert_file:
-            kwargs["cert_file"] = self._cert_file
-            if self._key_file:
-                kwargs["key_file"] = self._key_file
+        if tls:
+            kwargs.update(self._tls.urllib3_pool_kwargs())
         return kwargs
 
-    def _make_manager(self) -> urllib3.PoolManager:
-        return urllib3.PoolManager(num_pools=max(10, self._max_pool_connections), **self._pool_kwargs())
+    def _manager_for(self, scheme: str) -> urllib3.PoolManager:
+        manager = self._managers.get(scheme)
+        if manager is None:
+            manager = urllib3.PoolManager(num_pools=max(10, self._max_pool_connections), **self._pool_kwargs(scheme == "https"))
+            self._managers[scheme] = manager
+        return manager
 
     def _proxy_manager_for(self, proxy_url: str) -> Any:
         manager = self._proxy_managers.get(proxy_url)
         if manager is None:
-            kwargs = self._pool_kwargs()
-            settings = self._proxy_config.settings
-            if settings.get("proxy_ca_bundle"):
-                kwargs["ca_certs"] = settings["proxy_ca_bundle"]
+            kwargs = self._pool_kwargs(True)
+            proxy_tls = self._proxy_config.proxy_tls()
+            if proxy_tls is not None and proxy_url.startswith("https:"):
+                kwargs["proxy_ssl_context"] = proxy_tls.ssl_context()
             parsed = urllib3.util.parse_url(proxy_url)
             headers = {}
             if parsed.auth:
@@ -102,7 +94,7 @@ class Urllib3Transport:
                 manager = urllib3.ProxyManager(
                     proxy_url,
                     proxy_headers=headers,
-                    use_forwarding_for_https=bool(settings.get("proxy_use_forwarding_for_https")),
+                    use_forwarding_for_https=self._proxy_config.use_forwarding_for_https,
                     **kwargs,
                 )
             except (LocationParseError, ValueError):
@@ -118,7 +110,7 @@ class Urllib3Transport:
         key = (parts.scheme, parts.hostname or "", parts.port)
         pool = self._pools.get(key)
         if pool is None:
-            pool = self._manager.connection_from_url(url)
+            pool = self._manager_for(parts.scheme).connection_from_url(url)
             if parts.scheme == "http" and pool.ConnectionCls is urllib3.connection.HTTPConnection:
                 pool.ConnectionCls = _FileRegionHTTPConnection
             self._pools[key] = pool
@@ -127,6 +119,9 @@ class Urllib3Transport:
     # -- sending ------------------------------------------------------------------------
     def send(self, request: AWSPreparedRequest) -> AWSResponse:
         url = request.url
+        bad = first_bad_header(request.headers.items())
+        if bad is not None:
+            raise refuse_headers(bad)
         try:
             pool, proxied = self._pool_for(url)
             target = url if proxied and url.startswith("http:") else _request_target(url)
@@ -151,10 +146,18 @@ class Urllib3Transport:
                 decode_content=False,
                 chunked=chunked,
             )
+            self._check_head(raw, url)
+            raw._ibm_endpoint_url = url  # for the read-timeout errors of a streamed body
             response = AWSResponse(url, raw.status, raw.headers, raw)
-            if not request.stream_output:
+            retire = raw.status >= 400 and _has_body(request.body)
+            if retire or not request.stream_output:
                 # Read the whole body now so the connection returns to the pool.
-                response.content
+                connection = raw.connection
+                _read_content(response, url)
+                if retire and connection is not None:
+                    # The server may have answered without reading the request body:
+                    # what is left of it must not be read as the next request.
+                    connection.close()
             return response
         except URLLib3SSLError as exc:
             raise SSLError(endpoint_url=url, error=exc)
@@ -175,11 +178,47 @@ class Urllib3Transport:
         except OSError as exc:
             raise ConnectionClosedError(error=exc, request=request, endpoint_url=url)
 
+    @staticmethod
+    def _check_head(raw: Any, url: str) -> None:
+        """What http.client lets through but a response must not have: a status outside
+        100-599, or a head that did not parse (a line without a colon, a head cut off)."""
+        defect = None
+        if not 100 <= raw.status <= 599:
+            defect = "bad status code %r" % raw.status
+        else:
+            original = getattr(raw, "_original_response", None)
+            message = getattr(original, "msg", None)
+            if message is not None and (message.defects or message.get_payload()):
+                defect = "malformed response head"
+        if defect is not None:
+            connection = raw.connection
+            if connection is not None:
+                connection.close()
+            raw.release_conn()
+            raise ConnectionClosedError(endpoint_url=url, error=defect)
+
     def close(self) -> None:
-        self._manager.clear()
-        for manager in self._proxy_managers.values():
+        for manager in list(self._managers.values()) + list(self._proxy_managers.values()):
             manager.clear()
         self._pools.clear()
+
+
+def _has_body(body: Any) -> bool:
+    if body is None:
+        return False
+    if isinstance(body, (bytes, bytearray, memoryview, str)):
+        return len(body) > 0
+    return True
+
+
+def _read_content(response: AWSResponse, url: str) -> None:
+    """Read a whole body; failures are the SDK's streaming errors, as on the direct path."""
+    try:
+        response.content
+    except URLLib3ReadTimeoutError as exc:
+        raise ReadTimeoutError(endpoint_url=url, error=exc)
+    except (ProtocolError, urllib3.exceptions.HTTPError, OSError) as exc:
+        raise ResponseStreamingError(error=exc)
 
 
 # -- zero-copy request bodies -----------------------------------------------------------------
@@ -206,7 +245,7 @@ class _FileRegion:
     def send_to(self, sock: socket.socket) -> None:
         sent = sock.sendfile(self, self.offset, self.count) if self.count else 0
         if sent != self.count:
-            raise ConnectionError("request body: the file ended after %d of %d bytes" % (sent, self.count))
+            raise short_file(sent, self.count)
         if self.on_sent is not None:
             self.on_sent(sent)
 

@@ -117,9 +117,10 @@ class Endpoint:
             except _TRANSPORT_ERRORS as exc:
                 exception = exc
             status = http_response.status_code if http_response is not None else None
-            if status in (401, 403) and not token_refreshed and self._token_expired(parsed):
-                # The IAM token expired between signing and arrival (or the clock is
-                # off): get a new one once and resend, without spending a retry.
+            if status in (401, 403) and not token_refreshed and _bearer_rejected(prepared, parsed):
+                # The service refused the bearer token (expired between signing and
+                # arrival, a skewed clock, revoked server-side): get a new one once and
+                # resend, without spending a retry. Once per request, never a loop.
                 token_refreshed = True
                 if self.request_signer is not None and self.request_signer.refresh_credentials():
                     attempt -= 1
@@ -205,6 +206,25 @@ class Endpoint:
         if status < 300:
             s3.customize_response(operation_model, parsed, status, body, context)
         return http_response, parsed
+
+
+# Error codes that say the token itself was refused.
+_TOKEN_ERROR_CODES = frozenset(("ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AuthenticationRequired"))
+
+
+def _bearer_rejected(prepared: Any, parsed: Optional[Dict[str, Any]]) -> bool:
+    """A 401/403 to a bearer-authenticated request that names no other cause: the body
+    says the token expired or was refused, or there is no body to say anything (a HEAD
+    answer, or an empty one). "AccessDenied: Access Denied" and the like are the
+    caller's permissions, not the token, and are returned as they are."""
+    authorization = prepared.headers.get("Authorization")
+    if not authorization or not str(authorization).startswith("Bearer "):
+        return False
+    error = (parsed or {}).get("Error") or {}
+    code = str(error.get("Code") or "")
+    if code in _TOKEN_ERROR_CODES or Endpoint._token_expired(parsed):
+        return True
+    return not code or code.isdigit()
 
 
 def _sdk_request_header(attempt: int, max_attempts: int, ttl: Optional[str]) -> str:

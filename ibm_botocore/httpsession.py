@@ -13,12 +13,21 @@ from typing import Any, Dict, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from ibm_botocore.tls import ProxySettings, TLSSettings
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 60
 MAX_POOL_CONNECTIONS = 10
 SEND_BLOCK_SIZE = 1024 * 1024
+
+
+def short_file(sent: int, count: int) -> Exception:
+    """What both transports raise when a file body ends early (it shrank while being
+    sent): the public ``HTTPClientError``, retried like any failed send."""
+    from ibm_botocore.exceptions import HTTPClientError
+
+    return HTTPClientError(error="request body: the file ended after %d of %d bytes" % (sent, count))
 
 
 def get_cert_path(verify: Union[bool, str, None]) -> Union[bool, str]:
@@ -28,19 +37,14 @@ def get_cert_path(verify: Union[bool, str, None]) -> Union[bool, str]:
     return True
 
 
-class ProxyConfiguration:
+class ProxyConfiguration(ProxySettings):
     """Maps a URL to the proxy that should carry it (``Config(proxies=...)``)."""
 
-    def __init__(self, proxies: Optional[Dict[str, str]] = None, proxies_settings: Optional[Dict[str, Any]] = None) -> None:
-        self._proxies = proxies or {}
-        self._settings = proxies_settings or {}
+    __slots__ = ("_settings",)
 
-    def proxy_url_for(self, url: str) -> Optional[str]:
-        parts = urlsplit(url)
-        proxy = self._proxies.get(parts.scheme + "://" + (parts.hostname or "")) or self._proxies.get(parts.scheme)
-        if proxy and "://" not in proxy:
-            proxy = "http://" + proxy
-        return proxy
+    def __init__(self, proxies: Optional[Dict[str, str]] = None, proxies_settings: Optional[Dict[str, Any]] = None) -> None:
+        super().__init__(proxies, proxies_settings)
+        self._settings = proxies_settings or {}
 
     @property
     def settings(self) -> Dict[str, Any]:
@@ -61,6 +65,8 @@ class URLLib3Session:
         proxies_config: Optional[Dict[str, Any]] = None,
     ) -> None:
         self._verify = verify
+        # The TLS and proxy decisions, made once here for both transports (ibm_botocore.tls).
+        self._tls = TLSSettings(verify, client_cert)
         self._proxy_config = ProxyConfiguration(proxies, proxies_config)
         if timeout is None:
             timeout = DEFAULT_TIMEOUT
@@ -70,14 +76,7 @@ class URLLib3Session:
             self._timeouts = (timeout[0], timeout[1])
         self._max_pool_connections = max_pool_connections
         self._socket_options = socket_options
-        if isinstance(client_cert, str):
-            self._cert_file, self._key_file = client_cert, None
-        elif isinstance(client_cert, tuple):
-            self._cert_file, self._key_file = client_cert
-        elif client_cert is None:
-            self._cert_file = self._key_file = None
-        else:
-            raise TypeError("client_cert must be str or tuple, not %s" % type(client_cert))
+        self._cert_file, self._key_file = self._tls.cert_file, self._tls.key_file
         self._transport: Optional[Any] = None
         self._direct: Optional[Any] = None
         self._use_direct = os.environ.get("IBM_COS_SDK_HTTP", "direct") != "urllib3"

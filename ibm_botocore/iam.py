@@ -239,16 +239,13 @@ class DefaultTokenManager(TokenManager):
         if self._http is None:
             import urllib3
 
+            from ibm_botocore.tls import ProxySettings, TLSSettings
+
             kwargs: Dict[str, Any] = {"timeout": urllib3.Timeout(total=self.DEFAULT_AUTH_FUNCTION_TIMEOUT), "retries": False}
-            verify = self._verify
-            if verify is False:
-                kwargs["cert_reqs"] = "CERT_NONE"
-            elif isinstance(verify, str):
-                kwargs["ca_certs"] = verify
-            proxy = None
-            if self.proxies:
-                scheme = self.auth_endpoint.split("://", 1)[0]
-                proxy = self.proxies.get(scheme)
+            proxy = ProxySettings(self.proxies).proxy_url_for(self.auth_endpoint)
+            if self.auth_endpoint.startswith("https:") or (proxy or "").startswith("https:"):
+                # the same TLS decisions as the S3 client's (CA file or directory, verify off)
+                kwargs.update(TLSSettings(self._verify).urllib3_pool_kwargs())
             self._http = urllib3.ProxyManager(proxy, **kwargs) if proxy else urllib3.PoolManager(**kwargs)
         return self._http
 
@@ -278,7 +275,11 @@ class DefaultTokenManager(TokenManager):
             "Content-Type": "application/x-www-form-urlencoded",
         }
         try:
-            response = self._pool().request("POST", self.auth_endpoint, body=urlencode(form), headers=headers)
+            pool = self._pool()
+        except (OSError, ValueError) as exc:  # an unusable CA bundle path, say
+            raise _IamHttpError("cannot use the TLS settings for the IAM endpoint (%s)" % exc.__class__.__name__, None, False)
+        try:
+            response = pool.request("POST", self.auth_endpoint, body=urlencode(form), headers=headers)
         except urllib3.exceptions.HTTPError as exc:
             raise _IamHttpError("could not reach the IAM endpoint (%s)" % exc.__class__.__name__, None, True)
         status = response.status

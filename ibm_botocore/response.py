@@ -11,7 +11,12 @@ from ibm_botocore.exceptions import IncompleteReadError, ReadTimeoutError, Respo
 logger = logging.getLogger(__name__)
 
 
-def _stream_error(exc: BaseException) -> Optional[Exception]:
+def _endpoint_url(raw: Any) -> str:
+    """The request URL a raw response belongs to (set by the urllib3 transport)."""
+    return getattr(raw, "_ibm_endpoint_url", "") or ""
+
+
+def _stream_error(exc: BaseException, raw: Any = None) -> Optional[Exception]:
     """The SDK exception for a urllib3 error raised while reading a body, else None.
 
     urllib3 is looked up in sys.modules (a urllib3 response exists only once it is loaded),
@@ -21,7 +26,7 @@ def _stream_error(exc: BaseException) -> Optional[Exception]:
     if urllib3_errors is None:
         return None
     if isinstance(exc, urllib3_errors.ReadTimeoutError):
-        return ReadTimeoutError(endpoint_url=getattr(exc, "url", "") or "", error=exc)
+        return ReadTimeoutError(endpoint_url=_endpoint_url(raw) or getattr(exc, "url", "") or "", error=exc)
     if isinstance(exc, urllib3_errors.HTTPError):
         return ResponseStreamingError(error=exc)
     return None
@@ -45,7 +50,11 @@ class StreamingBody(io.IOBase):
     def set_socket_timeout(self, timeout: float) -> None:
         """Set the read timeout of the underlying socket."""
         try:
-            self._raw_stream._fp.fp.raw._sock.settimeout(timeout)
+            direct = getattr(self._raw_stream, "_connection", None)
+            sock = getattr(direct, "sock", None)  # a direct-transport body
+            if sock is None:
+                sock = self._raw_stream._fp.fp.raw._sock
+            sock.settimeout(timeout)
         except AttributeError:
             logger.error("Cannot access the socket object of a streaming response.")
             raise
@@ -61,7 +70,7 @@ class StreamingBody(io.IOBase):
         try:
             chunk = self._raw_stream.read(amt)
         except Exception as exc:
-            mapped = _stream_error(exc)
+            mapped = _stream_error(exc, self._raw_stream)
             if mapped is None:
                 raise
             raise mapped from exc
@@ -79,7 +88,7 @@ class StreamingBody(io.IOBase):
             try:
                 count = self._raw_stream.readinto(buffer)
             except Exception as exc:
-                mapped = _stream_error(exc)
+                mapped = _stream_error(exc, self._raw_stream)
                 if mapped is None:
                     raise
                 raise mapped from exc
@@ -112,7 +121,7 @@ class StreamingBody(io.IOBase):
             count = fp.readinto(buffer)
         except sys.modules["socket"].timeout as exc:
             self._drop_connection(fp)
-            raise ReadTimeoutError(endpoint_url="", error=exc)
+            raise ReadTimeoutError(endpoint_url=_endpoint_url(raw), error=exc)
         except (sys.modules["http.client"].HTTPException, OSError) as exc:
             self._drop_connection(fp)
             raise ResponseStreamingError(error=exc)

@@ -16,6 +16,7 @@ import json
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+from ibm_botocore._headercheck import bad_value, check_member
 from ibm_botocore.exceptions import ParamValidationError
 from ibm_botocore.model import OperationModel, Shape
 from ibm_botocore.utils import _to_utc_datetime, format_timestamp, percent_encode, uuid4_str
@@ -273,7 +274,9 @@ class RestXMLSerializer(Serializer):
             elif location == "headers":
                 prefix = info.wire
                 for meta_key, meta_value in value.items():
-                    headers[prefix + meta_key] = meta_value
+                    name = prefix + meta_key
+                    check_member(info.name, meta_value, meta_key, name)
+                    headers[name] = meta_value
             elif location == "querystring":
                 self._serialize_query(query, info, value)
             elif location == "statusCode":
@@ -325,6 +328,8 @@ class RestXMLSerializer(Serializer):
             headers[info.wire] = value
         else:
             headers[info.wire] = _scalar_text(value, shape, "header")
+        if bad_value(headers[info.wire]):
+            check_member(info.name, headers[info.wire])
 
     @staticmethod
     def _serialize_query(query: Dict[str, Any], info: _MemberPlan, value: Any) -> None:
