@@ -218,7 +218,9 @@ def _bearer_rejected(prepared: Any, parsed: Optional[Dict[str, Any]]) -> bool:
     answer, or an empty one). "AccessDenied: Access Denied" and the like are the
     caller's permissions, not the token, and are returned as they are."""
     authorization = prepared.headers.get("Authorization")
-    if not authorization or not str(authorization).startswith("Bearer "):
+    if isinstance(authorization, (bytes, bytearray)):
+        authorization = authorization.decode("latin-1")  # prepared requests hold bytes
+    if not authorization or not authorization.startswith("Bearer "):
         return False
     error = (parsed or {}).get("Error") or {}
     code = str(error.get("Code") or "")
