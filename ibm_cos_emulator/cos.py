@@ -327,6 +327,8 @@ class CosLayer:
         if m == "POST" and req.has_arg("extendRetention"):
             return self.extend_retention(req, meta)
         subresource = any(k in OBJECT_SUBRESOURCES for k, _ in req.query)
+        if m == "PUT":
+            motofix.add_lock_bucket_md5(self.engine, req)
         if m == "PUT" and not subresource:
             if req.header("x-amz-copy-source"):
                 return self.copy_object(req, meta, principal)
@@ -336,9 +338,10 @@ class CosLayer:
         if m == "DELETE" and not subresource:
             return self.delete_object(req, meta)
         resp = self.engine.forward(req)
-        if m == "HEAD" and resp.status == 200 and not req.has_arg("partNumber") and \
-                (req.header("x-amz-checksum-mode") or "").upper() == "ENABLED":
-            motofix.qualify_head_checksum(self.engine.object(meta.name, req.key or ""), resp)
+        if m == "POST" and req.has_arg("uploads"):
+            motofix.created_multipart(self.engine, req, resp)
+        if m in ("GET", "HEAD") and not any(k in OBJECT_SUBRESOURCES and k != "partNumber" for k, _ in req.query):
+            motofix.show_checksum(self.engine, req, resp)
         if m in ("GET", "HEAD") and not subresource and resp.status in (200, 206, 304):
             ret = self.state.retention.get((meta.name, req.key or ""))
             if ret is not None:
@@ -413,9 +416,12 @@ class CosLayer:
             return self.engine.forward(req)
         self._guard_overwrite(meta.name, key)
         ret = rules.retention_for_write(meta, req.headers.lower_dict(), self.clock.now())
+        checksum = motofix.CompletionChecksum.before(self.engine, meta.name, req.args.get("uploadId", ""), req.body)
         resp = self.engine.forward(req)
         if resp.ok:
             self._store(meta.name, key, ret)
+            if checksum is not None:
+                checksum.apply(self.engine.object(meta.name, key))
         return resp
 
     def delete_object(self, req: Request, meta: BucketMeta) -> Response:
