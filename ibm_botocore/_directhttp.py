@@ -232,7 +232,7 @@ class DirectTransport:
 
     def _write(self, connection: _Connection, head: bytes, body: Any, headers: Any) -> None:
         sock = connection.sock
-        chunked = str(headers.get("Transfer-Encoding", "")).lower() == "chunked"
+        chunked = _text(headers.get("Transfer-Encoding", "")).lower() == "chunked"
         try:
             if body is None:
                 sock.sendall(head)
@@ -378,10 +378,16 @@ def _send_frames(sock: socket.socket, body: Any, frames: Any, chunked: bool) -> 
         sock.sendall(b"0\r\n\r\n")
 
 
+def _text(value: Any) -> str:
+    """A header value as text (prepared requests hold bytes)."""
+    return value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
 def _send_stream(sock: socket.socket, body: Any, chunked: bool) -> None:
     _remember_start(body)
+    read = getattr(body, "read_view", None) or body.read  # transfer bodies: no copy
     while True:
-        block = body.read(_BLOCK)
+        block = read(_BLOCK)
         if not block:
             break
         if isinstance(block, str):

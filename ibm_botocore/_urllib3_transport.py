@@ -134,7 +134,7 @@ class Urllib3Transport:
         try:
             pool, proxied = self._pool_for(url)
             target = url if proxied and url.startswith("http:") else _request_target(url)
-            chunked = request.headers.get("Transfer-Encoding", "").lower() == "chunked"
+            chunked = request.headers.get("Transfer-Encoding", "").lower() in ("chunked", b"chunked")
             headers = dict(request.headers.items())
             if chunked:
                 # urllib3 adds its own framing header when chunked=True

@@ -478,7 +478,14 @@ class HmacV1QueryAuth(HmacV1Auth):
         signature = self.get_signature(request.method, split, request.headers, expires=expires, auth_path=request.auth_path)
         from ibm_botocore.utils import percent_encode_sequence
 
-        params = {"AWSAccessKeyId": self.credentials.access_key, "Signature": signature, "Expires": expires}
+        params = {"AWSAccessKeyId": self.credentials.access_key, "Signature": signature}
+        # The signed x-amz-*, Content-MD5 and Content-Type headers travel in the URL
+        # (SSE-C algorithm, key and key MD5 included), as ibm-cos-sdk puts them.
+        for name, value in request.headers.items():
+            lower = name.lower()
+            if lower.startswith("x-amz-") or lower in ("content-md5", "content-type"):
+                params[lower] = value
+        params["Expires"] = expires
         if self.credentials.token:
             params["x-amz-security-token"] = self.credentials.token
         query = split.query

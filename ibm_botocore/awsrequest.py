@@ -56,6 +56,15 @@ class HeadersDict(MutableMapping):
         clone._store = dict(self._store)
         return clone
 
+    def encoded_copy(self) -> "HeadersDict":
+        """A copy whose text values are UTF-8 bytes, as a prepared request holds them."""
+        clone = HeadersDict()
+        clone._store = {
+            low: (name, value.encode("utf-8") if isinstance(value, str) else value)
+            for low, (name, value) in self._store.items()
+        }
+        return clone
+
     def lower_items(self) -> Dict[str, Any]:
         return {lower: value for lower, (_, value) in self._store.items()}
 
@@ -171,7 +180,9 @@ class AWSRequest:
     def prepare(self) -> AWSPreparedRequest:
         url = self._final_url()
         body = self._final_body()
-        headers = self.headers.copy()
+        # ibm-cos-sdk's prepared request holds header values as bytes (handlers of
+        # before-send see them so); only a Content-Length added here is text.
+        headers = self.headers.encoded_copy()
         if body is not None and "Transfer-Encoding" not in headers:
             if "Content-Length" not in headers:
                 length = _body_length(body)

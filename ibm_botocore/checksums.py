@@ -123,6 +123,8 @@ class AwsChunkedWrapper(io.RawIOBase):
 
     def __init__(self, raw: Any, checksum_cls: Optional[type] = None, checksum_name: str = "x-amz-checksum-crc32", chunk_size: int = _READ_SIZE) -> None:
         self._raw = raw
+        # transfer bodies hand out views of their read buffer (no copy per chunk)
+        self._read_chunk = getattr(raw, "read_view", None) or raw.read
         self._checksum_cls = checksum_cls
         self._checksum_name = checksum_name
         self._chunk_size = chunk_size
@@ -187,7 +189,7 @@ class AwsChunkedWrapper(io.RawIOBase):
             yield self._next_frame()
 
     def _next_frame(self) -> tuple:
-        chunk = self._raw.read(self._chunk_size)
+        chunk = self._read_chunk(self._chunk_size)
         if chunk:
             if self._checksum is not None:
                 self._checksum.update(chunk)

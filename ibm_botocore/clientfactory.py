@@ -257,4 +257,3 @@ def _user_agent(session: Any, config: Config, retry_mode: str) -> str:
     if config.user_agent_extra:
         base += " %s" % config.user_agent_extra
     return base
-

@@ -5,6 +5,7 @@ import copy
 from typing import Any, Dict, Optional
 
 from ibm_botocore.exceptions import (
+    InvalidS3UsEast1RegionalEndpointConfigError,
     InvalidChecksumConfigError,
     InvalidMaxRetryAttemptsError,
     InvalidRetryConfigurationError,
@@ -114,6 +115,9 @@ class Config:
             style = self.s3.get("addressing_style")
             if style not in _S3_ADDRESSING:
                 raise InvalidS3AddressingStyleError(s3_addressing_style=style)
+            regional = self.s3.get("us_east_1_regional_endpoint")
+            if regional is not None and regional not in ("legacy", "regional"):
+                raise InvalidS3UsEast1RegionalEndpointConfigError(s3_us_east_1_regional_endpoint_config=regional)
         if self.retries is not None:
             for key, value in self.retries.items():
                 if key not in _RETRY_KEYS:

@@ -642,8 +642,8 @@ class ClientError(Exception):
     @staticmethod
     def _retry_info(response: Dict[str, Any]) -> str:
         meta = response.get("ResponseMetadata")
-        if meta and meta.get("MaxAttemptsReached", False):
-            return " (reached max retries: %s)" % meta.get("RetryAttempts", "unknown")
+        if meta and meta.get("MaxAttemptsReached", False) and "RetryAttempts" in meta:
+            return " (reached max retries: %s)" % meta["RetryAttempts"]
         return ""
 
     def __reduce__(self):

@@ -17,9 +17,11 @@ UploadPartCopy, CompleteMultipartUpload) as a retryable server error.
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import io
 import re
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Iterator, Mapping, Optional
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from ibm_botocore import UNSIGNED, checksums
@@ -34,6 +36,8 @@ _VALID_ARN = re.compile(
     r"^arn:(aws).*:(s3|s3-object-lambda):[a-z\-0-9]*:[0-9]{12}:accesspoint[/:][a-zA-Z0-9\-.]{1,63}$"
     r"|^arn:(aws).*:s3-outposts:[a-z\-0-9]+:[0-9]{12}:outpost[/:][a-zA-Z0-9\-]{1,63}[/:]accesspoint[/:][a-zA-Z0-9\-]{1,63}$"
 )
+_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_DNS_LABEL_ANY = re.compile(r"^[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$")
 _DNS_LABEL = re.compile(r"^[a-z0-9][a-z0-9\-]{1,61}[a-z0-9]$")
 
 _SSE_C_OPERATIONS = frozenset(
@@ -102,6 +106,43 @@ class S3Settings:
         self.signature_version = signature_version
 
 
+# --- hints from the transfer manager ------------------------------------------------------
+class RequestHints:
+    """What a managed transfer asks of the requests it makes, outside their parameters.
+
+    Users' ``Stubber`` expectations and ``before-parameter-build`` handlers see exactly
+    the parameters ibm-cos-sdk's transfer manager passes; the transfer's integrity
+    checks travel here instead and are applied after those hooks ran:
+    ``checksum_mode`` asks HeadObject for the stored checksum, ``if_match`` pins the
+    ranged GETs of a download to the ETag its HeadObject returned.
+    """
+
+    __slots__ = ("checksum_mode", "if_match")
+
+    def __init__(self, checksum_mode: bool = False, if_match: Optional[str] = None) -> None:
+        self.checksum_mode = checksum_mode
+        self.if_match = if_match
+
+    def apply(self, operation_name: str, params: Dict[str, Any]) -> None:
+        if self.checksum_mode and operation_name == "HeadObject":
+            params.setdefault("ChecksumMode", "ENABLED")
+        if self.if_match and operation_name == "GetObject":
+            params.setdefault("IfMatch", self.if_match)
+
+
+_REQUEST_HINTS: "contextvars.ContextVar[Optional[RequestHints]]" = contextvars.ContextVar("ibm_cos_request_hints", default=None)
+
+
+@contextlib.contextmanager
+def request_hints(checksum_mode: bool = False, if_match: Optional[str] = None) -> Iterator[None]:
+    """Apply :class:`RequestHints` to the client calls made by this thread inside the block."""
+    token = _REQUEST_HINTS.set(RequestHints(checksum_mode, if_match))
+    try:
+        yield
+    finally:
+        _REQUEST_HINTS.reset(token)
+
+
 # --- stage 1: parameters ----------------------------------------------------------------
 def validate_bucket_name(params: Mapping[str, Any]) -> None:
     bucket = params.get("Bucket")
@@ -125,22 +166,37 @@ def _sse_c(params: Dict[str, Any], key_param: str, md5_param: str) -> None:
     params[md5_param] = base64.b64encode(get_md5(raw).digest()).decode("utf-8")
 
 
+_COPY_SOURCE_VERSION = re.compile(r"\?versionId=\S+$")
+
+
 def quote_copy_source(copy_source: Any) -> Any:
-    """``{'Bucket','Key','VersionId'}`` or ``'bucket/key?versionId=v'`` -> the header value."""
+    """``{'Bucket','Key','VersionId'}`` or ``'bucket/key?versionId=v'`` -> the header value.
+
+    As ibm-cos-sdk encodes it: in the string form, a trailing ``?versionId=<id>`` whose id
+    holds no whitespace is kept as given and the rest is percent-encoded (otherwise the
+    whole string is); the dict form's bucket and key are encoded and its version id is
+    appended as given. A version id kept as given must not hold NUL, CR or LF.
+    """
     if isinstance(copy_source, str):
-        if "?versionId=" in copy_source:
-            path, version = copy_source.rsplit("?versionId=", 1)
-            return quote(path, safe="/~") + "?versionId=" + version
-        return quote(copy_source, safe="/~")
+        found = _COPY_SOURCE_VERSION.search(copy_source)
+        if found is None:
+            return quote(copy_source, safe="/~")
+        if "\x00" in found.group(0):
+            raise ParamValidationError(report="Invalid value for parameter CopySource: %r" % (copy_source,))
+        return quote(copy_source[: found.start()], safe="/~") + found.group(0)
     if isinstance(copy_source, dict):
         try:
             bucket = copy_source["Bucket"]
             key = copy_source["Key"]
         except KeyError as exc:
             raise ParamValidationError(report="Missing required parameter: %s" % exc)
-        value = "%s/%s" % (bucket, quote(key, safe="/~"))
+        if not isinstance(bucket, str) or not isinstance(key, str):
+            raise ParamValidationError(report="Invalid type for parameter CopySource: Bucket and Key must be strings")
+        value = "%s/%s" % (quote(bucket, safe="/~"), quote(key, safe="/~"))
         version = copy_source.get("VersionId")
         if version is not None:
+            if not isinstance(version, str) or any(c in version for c in "\r\n\x00"):
+                raise ParamValidationError(report="Invalid value for parameter CopySource.VersionId: %r" % (version,))
             value += "?versionId=%s" % version
         return value
     return copy_source
@@ -172,6 +228,9 @@ def customize_params(operation_model: Any, params: Dict[str, Any], context: Dict
     """Rewrite user parameters into what the model and COS expect (works on a copy)."""
     name = operation_model.name
     params = dict(params)
+    hints = _REQUEST_HINTS.get()
+    if hints is not None:
+        hints.apply(name, params)
     validate_bucket_name(params)
     if name in _SSE_C_OPERATIONS:
         _sse_c(params, "SSECustomerKey", "SSECustomerKeyMD5")
@@ -203,6 +262,17 @@ def is_dns_compatible(bucket: str) -> bool:
     return True
 
 
+def _virtual_host_possible(bucket: str, parts: Any) -> bool:
+    """``<bucket>.<host>`` is a valid host: not an IP endpoint, a DNS-safe name (a dotted
+    one only over http, since it cannot match a TLS wildcard certificate)."""
+    host = parts.hostname or ""
+    if ":" in host or _IPV4.match(host):
+        return False
+    if is_dns_compatible(bucket):
+        return True
+    return parts.scheme == "http" and "." in bucket and all(_DNS_LABEL_ANY.match(label) for label in bucket.split("."))
+
+
 def resolve_url(operation_name: str, request_dict: Dict[str, Any], bucket: Optional[str], settings: S3Settings) -> None:
     """Set ``request_dict['url']`` using path- or virtual-hosted-style addressing."""
     from ibm_botocore.awsrequest import prepare_request_dict
@@ -221,9 +291,9 @@ def resolve_url(operation_name: str, request_dict: Dict[str, Any], bucket: Optio
     style = settings.addressing_style
     if style == "path" or (style == "auto" and settings.custom_endpoint):
         return
-    if not is_dns_compatible(bucket):
-        return
     parts = urlsplit(request_dict["url"])
+    if not _virtual_host_possible(bucket, parts):
+        return
     path = parts.path
     if path == prefix or path.startswith(prefix + "/"):
         path = path[len(prefix) :] or "/"
@@ -319,7 +389,10 @@ def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: 
         request_dict["body"] = checksums.AwsChunkedWrapper(raw, checksum_cls, name)
     else:
         context["checksum"] = {"request_algorithm": {"in": "header", "algorithm": algorithm, "name": name}}
-        headers[name] = checksum_cls().handle(body)
+        # Transfer bodies compute their CRC32 in the same pass as the signer's SHA-256.
+        known = getattr(body, "precomputed_checksum", None)
+        value = known(algorithm) if known is not None else None
+        headers[name] = value if value is not None else checksum_cls().handle(body)
 
 
 def customize_request(operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings) -> None:

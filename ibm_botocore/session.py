@@ -8,12 +8,14 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import sys
 from typing import Any, Dict, List, Optional, Tuple
 
 import ibm_botocore
 from ibm_botocore.config import Config
 from ibm_botocore.exceptions import (
+    UnknownRegionError,
     ConfigNotFound,
     ProfileNotFound,
     UnknownServiceError,
@@ -67,6 +69,39 @@ SESSION_VARIABLES: Dict[str, Tuple[Optional[str], Any, Any, Any]] = {
     "s3": ("s3", None, None, None),
 }
 
+# partition -> (S3 regions, non-regional endpoint names), in the order get_available_partitions() lists them
+_S3_REGIONS: Dict[str, Tuple[List[str], List[str]]] = {
+    "aws": (
+        ["af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+         "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ca-central-1", "eu-central-1", "eu-north-1",
+         "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1", "sa-east-1", "us-east-1",
+         "us-east-2", "us-west-1", "us-west-2"],
+        ["aws-global", "fips-ca-central-1", "fips-us-east-1", "fips-us-east-2", "fips-us-west-1",
+         "fips-us-west-2", "s3-external-1"],
+    ),
+    "aws-cn": (["cn-north-1", "cn-northwest-1"], []),
+    "aws-us-gov": (["us-gov-east-1", "us-gov-west-1"], ["fips-us-gov-east-1", "fips-us-gov-west-1"]),
+    "aws-iso": (["us-iso-east-1", "us-iso-west-1"], []),
+    "aws-iso-b": (["us-isob-east-1"], []),
+}
+_PARTITION_PATTERNS = (
+    ("aws-cn", r"^cn\-\w+\-\d+$"),
+    ("aws-us-gov", r"^us\-gov\-\w+\-\d+$"),
+    ("aws-iso-b", r"^us\-isob\-\w+\-\d+$"),
+    ("aws-iso", r"^us\-iso\-\w+\-\d+$"),
+    ("aws", r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$"),
+)
+
+# S3 setting -> (top-level profile key, environment variable) that override the ``s3 =`` sub-section
+_S3_FILE_SOURCES = {
+    "use_arn_region": ("s3_use_arn_region", "AWS_S3_USE_ARN_REGION"),
+    "us_east_1_regional_endpoint": ("s3_us_east_1_regional_endpoint", "AWS_S3_US_EAST_1_REGIONAL_ENDPOINT"),
+    "s3_disable_multiregion_access_points": (None, "AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS"),
+}
+_S3_BOOLEANS = frozenset(
+    ("use_accelerate_endpoint", "use_dualstack_endpoint", "payload_signing_enabled", "use_arn_region", "s3_disable_multiregion_access_points")
+)
+
 # ServiceModel objects are shared by every client of the process (they are read-only
 # and carry the per-operation caches).
 _SERVICE_MODELS: Dict[Tuple[str, Optional[str], Tuple[str, ...]], ServiceModel] = {}
@@ -108,6 +143,8 @@ class Session:
     def get_config_variable(self, logical_name: str, methods: Tuple[str, ...] = ("instance", "env", "config")) -> Any:
         if "instance" in methods and logical_name in self._session_instance_vars:
             return self._session_instance_vars[logical_name]
+        if logical_name == "s3" and self.session_var_map.get("s3") == SESSION_VARIABLES["s3"]:
+            return self._s3_settings(methods)
         spec = self.session_var_map.get(logical_name)
         if spec is None:
             return None
@@ -127,6 +164,30 @@ class Session:
                 value = scoped[config_key]
                 return converter(value) if converter and not isinstance(value, dict) else value
         return copy.copy(default)
+
+    def _s3_settings(self, methods: Tuple[str, ...]) -> Optional[Dict[str, Any]]:
+        """The profile's S3 settings (``s3 =`` sub-section, ``s3_*`` keys, ``AWS_S3_*`` variables), typed.
+
+        Booleans become ``True`` only for ``true`` (any case), as in ibm-cos-sdk; other keys
+        keep their text. An empty ``s3 =`` line counts as no settings; None when there are none.
+        """
+        scoped: Dict[str, Any] = {}
+        if "config" in methods:
+            try:
+                scoped = self.get_scoped_config()
+            except ProfileNotFound:
+                scoped = {}
+        section = scoped.get("s3")
+        settings: Dict[str, Any] = dict(section) if isinstance(section, dict) else {}
+        for name, (flat_key, env_var) in _S3_FILE_SOURCES.items():
+            if "env" in methods and env_var and os.environ.get(env_var):
+                settings[name] = os.environ[env_var]
+            elif flat_key and flat_key in scoped:
+                settings[name] = scoped[flat_key]
+        for name in _S3_BOOLEANS.intersection(settings):
+            value = settings[name]
+            settings[name] = value if isinstance(value, bool) else isinstance(value, str) and value.lower() == "true"
+        return settings or None
 
     def set_config_variable(self, logical_name: str, value: Any) -> None:
         if logical_name == "profile":
@@ -189,7 +250,7 @@ class Session:
         self._events.unregister(event_name, handler, unique_id, unique_id_uses_count)
 
     def get_component(self, name: str) -> Any:
-        if name == "data_loader":
+        if name == "data_loader" and name not in self._components:
             return self._get_loader()
         try:
             return self._components[name]
@@ -239,6 +300,8 @@ class Session:
 
     # -- models -----------------------------------------------------------------------------
     def _get_loader(self) -> Any:
+        if "data_loader" in self._components:
+            return self._components["data_loader"]
         if self._loader is None:
             self._loader = create_loader(self.get_config_variable("data_path"))
         return self._loader
@@ -263,13 +326,23 @@ class Session:
         return self._get_loader().list_available_services("service-2")
 
     def get_available_partitions(self) -> List[str]:
-        return ["aws"]
+        return list(_S3_REGIONS)
 
     def get_available_regions(self, service_name: str, partition_name: str = "aws", allow_non_regional: bool = False) -> List[str]:
-        return []
+        """The AWS regions S3 is offered in (the public endpoint data ibm-cos-sdk ships)."""
+        if service_name != "s3" or partition_name not in _S3_REGIONS:
+            return []
+        regions, other = _S3_REGIONS[partition_name]
+        return sorted(regions + other) if allow_non_regional else list(regions)
 
     def get_partition_for_region(self, region_name: str) -> str:
-        return "aws"
+        for partition, (regions, other) in _S3_REGIONS.items():
+            if region_name in regions or region_name in other:
+                return partition
+        for partition, pattern in _PARTITION_PATTERNS:
+            if re.match(pattern, region_name):
+                return partition
+        raise UnknownRegionError(region_name=region_name, error_msg="No partition found for provided region_name.")
 
     def user_agent(self, retry_mode: Optional[str] = None) -> str:
         parts = [

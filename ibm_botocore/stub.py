@@ -108,8 +108,7 @@ class Stubber:
             parsed["ResponseMetadata"].update(response_meta)
         if modeled_fields is not None:
             shape = self.client.meta.service_model.shape_for_error_code(service_error_code)
-            if shape is not None:
-                validate_parameters(modeled_fields, shape)
+            _validate_against(shape, modeled_fields)
             parsed.update(modeled_fields)
         self._queue.append(
             {
@@ -133,13 +132,9 @@ class Stubber:
         return mapping[method]
 
     def _validate_response(self, model: Any, service_response: Dict[str, Any]) -> None:
-        shape = model.output_shape
         response = dict(service_response)
         response.pop("ResponseMetadata", None)
-        if shape is not None:
-            validate_parameters(response, shape)
-        elif response:
-            raise ParamValidationError(report="Service response should only contain ResponseMetadata.")
+        _validate_against(model.output_shape, response)
 
     def _assert_expected_params(self, model: Any, params: Dict[str, Any], context: Any, **kwargs: Any) -> None:
         if not self._queue:
@@ -167,6 +162,14 @@ class Stubber:
         entry = self._queue.popleft()
         http_response, parsed = entry["response"]
         return http_response, copy.copy(parsed)
+
+
+def _validate_against(shape: Any, fields: Dict[str, Any]) -> None:
+    """Fields of a canned response must fit ``shape``; without a shape there must be none."""
+    if shape is not None:
+        validate_parameters(fields, shape)
+    elif fields:
+        raise ParamValidationError(report="Service response should only contain ResponseMetadata.")
 
 
 def _show(params: Dict[str, Any]) -> str:

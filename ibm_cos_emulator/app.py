@@ -21,6 +21,8 @@ from .wire import Headers, Request, Response, WireFault, reason_phrase
 
 log = logging.getLogger("ibm_cos_emulator")
 MUTATING = {"PUT", "POST", "DELETE"}
+MAX_IAM_BODY = 64 * 1024
+MAX_UNAUTHENTICATED_BODY = 16 * 1024 * 1024
 
 
 class EmulatorApp:
@@ -28,7 +30,7 @@ class EmulatorApp:
 
     def __init__(self, iam: IamService, auth: Authenticator, cos: CosLayer, faults: Faults,
                  virtual_host_bases: Sequence[str] = ("localhost",),
-                 on_change: Optional[Callable[[], None]] = None) -> None:
+                 on_change: Optional[Callable[[Request], None]] = None) -> None:
         self.iam = iam
         self.auth = auth
         self.cos = cos
@@ -44,14 +46,32 @@ class EmulatorApp:
             log.error("internal error on %s %s\n%s", req.method, req.path, traceback.format_exc())
             return error_response(500, "InternalError", "We encountered an internal error. Please try again.", req)
 
-    def upload_fault(self, req: Request) -> Optional[FaultRule]:
-        """Before the body is read: should the server cut this upload short?"""
-        if not self.faults.rules:
+    def begin(self, req: Request) -> Optional[Response]:
+        """Before the body is read: address the request, apply upload faults and authenticate it
+        from its headers. A response means "answer this now, without reading the body"."""
+        declared = req.header("content-length")
+        length = int(declared) if declared and declared.isdigit() else None
+        if self._target(req) == "iam":
+            if (length or 0) > MAX_IAM_BODY or "transfer-encoding" in req.headers:
+                return error_response(413, "EntityTooLarge",
+                                      "A token request carries a small form body with a Content-Length.", req)
             return None
-        target = self._target(req)
-        if target == "s3":
-            self.address(req)
-        return self.faults.take_upload_drop(req, target)
+        self.address(req)
+        if self.faults.rules:
+            rule = self.faults.take_upload_drop(req, "s3")
+            if rule is not None:
+                return Response(status=0, wire_fault=WireFault("drop-upload", rule.after_bytes or 0))
+        try:
+            known = self.auth.authenticate_headers(req)
+        except CosError as err:
+            return err.to_response(req)
+        if not known and (length is None or length > MAX_UNAUTHENTICATED_BODY):
+            # a browser POST form (or SigV4 without x-amz-content-sha256): the body must be read
+            # to know the caller, so it is small and has a declared length
+            return error_response(400, "EntityTooLarge" if length else "MissingContentLength",
+                                  f"A request authenticated by its body is limited to "
+                                  f"{MAX_UNAUTHENTICATED_BODY} bytes with a Content-Length.", req)
+        return None
 
     @staticmethod
     def _target(req: Request) -> str:
@@ -72,8 +92,6 @@ class EmulatorApp:
             return forced
         if is_iam:
             resp = self.iam.handle(req)
-            if resp.status == 200 and self.on_change:
-                self.on_change()
         else:
             resp = self._s3(req)
         if rule is not None:
@@ -88,7 +106,7 @@ class EmulatorApp:
         resp = self.cos.handle(req, principal)
         resp.headers.setdefault("x-amz-request-id", req.request_id)
         if req.method in MUTATING and resp.status < 300 and self.on_change:
-            self.on_change()
+            self.on_change(req)
         return resp
 
     def address(self, req: Request) -> None:

@@ -6,6 +6,7 @@ engine behind only ever sees a plain body.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional, Tuple
 
@@ -53,22 +54,58 @@ class Authenticator:
         entry = self.hmac_keys.get(access_key)
         return entry[1] if entry else self._default_instance()
 
-    # -- entry point -----------------------------------------------------------------------
+    # -- entry points ------------------------------------------------------------------------
     def authenticate(self, req: Request) -> Principal:
-        """Return the caller or raise a :class:`CosError` (403/400) for bad credentials."""
-        headers = req.headers.lower_dict()
+        """Return the caller or raise a :class:`CosError` (403/400) for bad credentials.
+
+        Uses the result of :meth:`authenticate_headers` when the server called it before reading
+        the body; then checks the body (payload hash, aws-chunked signatures, checksums).
+        """
+        early = req.auth
+        identified = early if early is not None else self._identify(req, req.headers.lower_dict(), with_body=True)
+        assert identified is not None
+        principal, verified = identified  # type: ignore[misc]
+        try:
+            declared = req.headers.get("x-amz-content-sha256") or ""
+            if early is not None and verified is not None and not verified.presigned and len(declared) == 64:
+                actual = req.body_sha256 or hashlib.sha256(req.body).hexdigest()
+                sigv4.check_payload_hash(declared, actual)
+            self._prepare_body(req, req.headers.lower_dict(), verified)
+        except sigv4.SigV4Error as err:
+            raise _as_cos(err) from None
+        return principal
+
+    def authenticate_headers(self, req: Request) -> bool:
+        """Authenticate from the request line and headers alone, before the body is read.
+
+        Returns True when the caller is known (kept on ``req.auth``); False when only the body
+        can tell (a browser POST form, or SigV4 without ``x-amz-content-sha256`` from a known
+        access key). Raises :class:`CosError` for a request that must be refused unread.
+        """
+        identified = self._identify(req, req.headers.lower_dict(), with_body=False)
+        if identified is None:
+            return False
+        req.auth = identified
+        return True
+
+    def _identify(self, req: Request, headers: Dict[str, str],
+                  with_body: bool) -> Optional[Tuple[Principal, Optional[sigv4.Verified]]]:
         auth = headers.get("authorization", "")
         verified: Optional[sigv4.Verified] = None
         try:
             if auth[:7].lower() == "bearer ":
                 principal = self._bearer(auth[7:].strip())
             elif auth.startswith(sigv4.ALGORITHM):
-                if self.verify_signatures:
-                    verified = self.verifier.verify_header(req.method, req.raw_path, req.query, headers, req.body)
-                    principal = Principal("hmac", self._instance_for(verified.access_key), verified.access_key)
-                else:
+                if not self.verify_signatures:
                     access_key = sigv4.parse_authorization(auth).credential.access_key
                     principal = Principal("hmac", self._instance_for(access_key), access_key)
+                elif not with_body and not headers.get("x-amz-content-sha256"):
+                    self.verifier.secret(sigv4.parse_authorization(auth).credential.access_key)
+                    return None  # the payload hash is part of the signature: needs the body
+                else:
+                    verified = self.verifier.verify_header(req.method, req.raw_path, req.query, headers,
+                                                           req.body if with_body else None)
+                    principal = Principal("hmac", self._instance_for(verified.access_key), verified.access_key)
             elif auth.startswith("AWS "):
                 access_key = auth[4:].strip().rpartition(":")[0]
                 if self.verify_signatures:
@@ -97,10 +134,9 @@ class Authenticator:
                 principal = Principal("anonymous", self._default_instance())
             else:
                 raise CosError(403, "AccessDenied", "Access Denied")
-            self._prepare_body(req, headers, verified)
         except sigv4.SigV4Error as err:
             raise _as_cos(err) from None
-        return principal
+        return principal, verified
 
     @staticmethod
     def _v2_prefix(req: Request) -> str:
@@ -159,8 +195,9 @@ class Authenticator:
             req.headers.remove("x-amz-trailer")
             req.headers.set("x-amz-content-sha256", sigv4.UNSIGNED_PAYLOAD)
             headers = req.headers.lower_dict()
-        if self._carries_object_data(req, headers):
-            checksums.verify_payload(headers, req.body)
+        if self._carries_object_data(req, headers) and any(
+                h == "content-md5" or h.startswith("x-amz-checksum-") for h in headers):
+            checksums.verify_payload(headers, req.body)  # (reads a spooled body into memory)
 
     @staticmethod
     def _carries_object_data(req: Request, headers: Mapping[str, str]) -> bool:

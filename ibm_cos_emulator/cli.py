@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", default="us-south", help="region for default location constraints")
     p.add_argument("--no-verify-signatures", action="store_true",
                    help="accept any SigV4 signature (access keys still select the instance)")
+    p.add_argument("--max-connections", type=int, default=256, help="connections served at once (default 256)")
+    p.add_argument("--header-timeout", type=float, default=30.0,
+                   help="seconds to receive a request line and headers (default 30)")
+    p.add_argument("--idle-timeout", type=float, default=120.0,
+                   help="seconds an idle keep-alive connection stays open (default 120)")
     p.add_argument("--json", action="store_true", help="print the connection details as one JSON line")
     p.add_argument("-v", "--verbose", action="count", default=0, help="log requests (-v) or more (-vv)")
     return p
@@ -67,7 +72,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     emulator = Emulator(host=args.host, port=args.port, api_keys=api_keys, hmac_keys=hmac_keys,
                         token_ttl=args.token_ttl, data_dir=args.data_dir, region=args.region,
-                        verify_signatures=not args.no_verify_signatures, instance_id=args.instance_id)
+                        verify_signatures=not args.no_verify_signatures, instance_id=args.instance_id,
+                        max_connections=args.max_connections, header_timeout=args.header_timeout,
+                        idle_timeout=args.idle_timeout)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: object) -> None:

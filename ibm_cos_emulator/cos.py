@@ -9,11 +9,11 @@ import re
 from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
-from . import motofix
+from . import motofix, routes
 from . import retention as rules
 from .auth import Principal
 from .clock import Clock
-from .engine import PRESIGN_PARAMS, MotoEngine
+from .engine import MotoEngine
 from .errors import (CosError, access_denied, invalid_argument, invalid_request, malformed_xml, request_document,
                      no_such_bucket, no_such_key, protected_object)
 from .postform import check_policy, parse_form
@@ -21,24 +21,18 @@ from .state import BucketMeta, CosState, Retention
 from .wire import Headers, Request, Response, xml_response
 from .xmlutil import child_text, render
 
-# query parameters that make a key request something other than plain object data access
-OBJECT_SUBRESOURCES = {
-    "acl", "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes",
-    "legalHold", "extendRetention", "uploads", "uploadId", "partNumber",
-}
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_LIKE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _LOCATION = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _TIERS = {"standard", "vault", "cold", "flex", "smart", "onerate_active", "accelerated"}
-QUERY_AUTH_V2 = {"AWSAccessKeyId", "Signature", "Expires"}
 SERVICE_INSTANCE_HEADER = "ibm-service-instance-id"
 KP_ALGORITHM_HEADER = "ibm-sse-kp-encryption-algorithm"
 KP_CRN_HEADER = "ibm-sse-kp-customer-root-key-crn"
 
 
-def _plain_query(req: Request) -> List[Tuple[str, str]]:
-    """The query without query-string authentication parameters."""
-    return [(k, v) for k, v in req.query if k not in PRESIGN_PARAMS and k not in QUERY_AUTH_V2]
+def _drop_zero_lock_period(resp: Response) -> None:
+    """moto lists ``<Years>0</Years>`` beside ``<Days>N</Days>`` (or the reverse); COS gives only the one set."""
+    resp.body = re.sub(rb"<(Years|Days)>0</\1>", b"", resp.body)
 
 
 def instance_guid(instance_id: str) -> str:
@@ -72,25 +66,42 @@ class CosLayer:
     # -- entry ----------------------------------------------------------------------------------
     def handle(self, req: Request, principal: Principal) -> Response:
         try:
+            op = routes.route(req.method, req.bucket, req.key, req.query, "x-amz-copy-source" in req.headers)
+            req.operation = op.operation
+            req.query = routes.engine_query(req.query)
             with self.state.lock:
-                return self._route(req, principal)
+                meta = self.gate(req, op, principal)
+                if req.method == "PUT" and op.level == routes.OBJECT:
+                    motofix.add_lock_bucket_md5(self.engine, req)
+                handler = getattr(self, op.handler) if op.handler else self.forward
+                return handler(req, meta, principal)
         except CosError as err:
             return err.to_response(req)
 
-    def _route(self, req: Request, principal: Principal) -> Response:
-        if req.bucket is None:
-            if req.method == "GET":
-                return self.list_buckets_extended(req, principal) if req.has_arg("extended") \
-                    else self.list_buckets(req, principal)
-            raise CosError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
-        if principal.kind == "post-policy":
-            return self.post_object(req)
-        if req.key is None and req.method == "PUT" and not _plain_query(req):
-            return self.create_bucket(req, principal)
+    def gate(self, req: Request, op: routes.Route, principal: Principal) -> Optional[BucketMeta]:
+        """Authorization and WORM, decided once per request from its route (bucket, key).
+
+        Returns the bucket's metadata (None for service-level operations and CreateBucket).
+        """
+        if principal.kind == "post-policy" and op.operation != "PostObject":
+            raise access_denied()
+        if op.level == routes.SERVICE or op.operation == "CreateBucket":
+            if not op.supported:
+                raise routes.refusal(op)
+            return None
+        if op.operation == "PostObject" and principal.kind == "post-policy":
+            return None  # the caller is known once the form's policy is verified (post_object)
         meta = self._bucket_for(req, principal)
-        if req.key is None:
-            return self._bucket_op(req, meta)
-        return self._object_op(req, meta, principal)
+        if "x-amz-copy-source" in req.headers:
+            self._authorize_copy_source(req, principal)
+        if op.level == routes.OBJECT and op.effect in (routes.OVERWRITE, routes.DELETE):
+            self._guard_overwrite(meta.name, req.key or "")
+        if not op.supported:
+            raise routes.refusal(op)
+        return meta
+
+    def forward(self, req: Request, meta: Optional[BucketMeta], principal: Principal) -> Response:
+        return self.engine.forward(req)
 
     # -- buckets: access -----------------------------------------------------------------------
     def _bucket_for(self, req: Request, principal: Principal) -> BucketMeta:
@@ -103,9 +114,21 @@ class CosLayer:
         if meta is None:  # a bucket made behind the layer's back: adopt it
             meta = BucketMeta(name, self._default_instance() or "", f"{self.region}-standard", self.clock.now())
             self.state.buckets[name] = meta
-        if principal.instance_id and meta.instance_id and not same_instance(principal.instance_id, meta.instance_id):
+        if not same_instance(principal.instance_id, meta.instance_id):
             raise access_denied()
         return meta
+
+    def _authorize_copy_source(self, req: Request, principal: Principal) -> Tuple[str, str]:
+        """The copy source (bucket, key) of CopyObject/UploadPartCopy, which the caller must own."""
+        source = unquote((req.header("x-amz-copy-source") or "").split("?", 1)[0]).lstrip("/")
+        src_bucket, _, src_key = source.partition("/")
+        if not src_bucket or not src_key:
+            raise invalid_argument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+                                   ArgumentName="x-amz-copy-source", ArgumentValue=source)
+        probe = Request("GET", "/", Headers(), request_id=req.request_id)
+        probe.bucket = src_bucket
+        self._bucket_for(probe, principal)
+        return src_bucket, src_key
 
     def _requested_instance(self, req: Request, principal: Principal, required: bool, op: str) -> str:
         header = (req.header(SERVICE_INSTANCE_HEADER) or "").strip()
@@ -140,14 +163,14 @@ class CosLayer:
         guid = instance_guid(instance)
         return {"ID": guid, "DisplayName": guid}
 
-    def list_buckets(self, req: Request, principal: Principal) -> Response:
+    def list_buckets(self, req: Request, meta: Optional[BucketMeta], principal: Principal) -> Response:
         instance = self._requested_instance(req, principal, True, "ListBuckets")
         buckets = [{"Name": n, "CreationDate": c} for n, _, c in self._buckets_of(instance)]
         body = render("ListAllMyBucketsResult", {"Owner": self._owner(instance),
                                                  "Buckets": {"Bucket": buckets}})
         return xml_response(200, body)
 
-    def list_buckets_extended(self, req: Request, principal: Principal) -> Response:
+    def list_buckets_extended(self, req: Request, meta: Optional[BucketMeta], principal: Principal) -> Response:
         instance = self._requested_instance(req, principal, False, "ListBucketsExtended")
         args = req.args
         prefix = args.get("prefix", "")
@@ -176,7 +199,7 @@ class CosLayer:
         return xml_response(200, render("ListAllMyBucketsResult", content))
 
     # -- bucket creation ---------------------------------------------------------------------------
-    def create_bucket(self, req: Request, principal: Principal) -> Response:
+    def create_bucket(self, req: Request, meta: Optional[BucketMeta], principal: Principal) -> Response:
         name = req.bucket or ""
         if not _BUCKET_NAME.match(name) or ".." in name or ".-" in name or "-." in name or _IP_LIKE.match(name):
             raise CosError(400, "InvalidBucketName", "The specified bucket is not valid.", BucketName=name)
@@ -212,43 +235,38 @@ class CosLayer:
         return resp
 
     # -- bucket operations ------------------------------------------------------------------------
-    def _bucket_op(self, req: Request, meta: BucketMeta) -> Response:
-        m = req.method
-        if req.has_arg("protection"):
-            if m == "PUT":
-                return self.put_protection(req, meta)
-            if m == "GET":
-                return xml_response(200, rules.render_protection(meta.protection))
-        if m == "GET" and req.has_arg("faspConnectionInfo"):
-            return self.get_aspera(meta)
-        if m == "GET" and req.has_arg("ibm-replication-failures"):
-            return self.list_replication_failures(req, meta)
-        if m == "PUT" and req.has_arg("ibm-replication-reattempt"):
-            return Response(200)
-        if m == "GET" and req.has_arg("location"):
-            return xml_response(200, render("LocationConstraint", meta.location))
-        if m == "POST" and req.has_arg("delete"):
-            return self.delete_objects(req, meta)
-        if m == "PUT" and req.has_arg("versioning") and meta.protection is not None \
-                and b"<Status>Enabled</Status>" in req.body.replace(b" ", b""):
+    def list_objects(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        """ListObjects (V1/V2) and HeadBucket, with the bucket's Key Protect headers."""
+        resp = self.engine.forward(req, query=motofix.list_query(req))
+        if resp.ok:
+            self._kp_headers(resp, meta)
+        return resp
+
+    def delete_bucket(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        resp = self.engine.forward(req)
+        if resp.ok:
+            self.state.drop_bucket(meta.name)
+        return resp
+
+    def put_versioning(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        if meta.protection is not None and b"<Status>Enabled</Status>" in req.body.replace(b" ", b""):
             raise invalid_request("Versioning cannot be enabled on a bucket with a protection configuration.")
-        if m == "DELETE" and not _plain_query(req):
-            resp = self.engine.forward(req)
-            if resp.ok:
-                self.state.drop_bucket(meta.name)
-            return resp
-        if m in ("GET", "HEAD") and self._is_listing(req):
-            resp = self.engine.forward(req, query=motofix.list_query(req))
-            if resp.ok:
-                self._kp_headers(resp, meta)
-            return resp
         return self.engine.forward(req)
 
-    @staticmethod
-    def _is_listing(req: Request) -> bool:
-        listing_args = {"list-type", "prefix", "delimiter", "marker", "max-keys", "encoding-type",
-                        "continuation-token", "start-after", "fetch-owner", "x-id"}
-        return all(k in listing_args for k, _ in _plain_query(req))
+    def get_location(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        return xml_response(200, render("LocationConstraint", meta.location))
+
+    def get_protection(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        return xml_response(200, rules.render_protection(meta.protection))
+
+    def replication_reattempt(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        return Response(200)
+
+    def get_object_lock_configuration(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        resp = self.engine.forward(req)
+        if resp.ok:
+            _drop_zero_lock_period(resp)
+        return resp
 
     @staticmethod
     def _kp_headers(resp: Response, meta: BucketMeta) -> None:
@@ -256,7 +274,7 @@ class CosLayer:
             resp.headers.set("ibm-sse-kp-enabled", "true")
             resp.headers.set("ibm-sse-kp-crk-id", meta.kp_root_key_crn)
 
-    def put_protection(self, req: Request, meta: BucketMeta) -> Response:
+    def put_protection(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         prot = rules.parse_protection(req.body)
         rules.check_protection_change(meta.protection, prot)
         bucket = self.engine.bucket(meta.name)
@@ -265,7 +283,7 @@ class CosLayer:
         meta.protection = prot
         return Response(200)
 
-    def get_aspera(self, meta: BucketMeta) -> Response:
+    def get_aspera(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         digest = hashlib.sha256(f"aspera:{self.engine.account_id}:{meta.name}".encode()).hexdigest()
         region, _, tier = meta.location.rpartition("-")
         if tier not in _TIERS or not region:
@@ -276,7 +294,7 @@ class CosLayer:
         })
         return xml_response(200, body)
 
-    def list_replication_failures(self, req: Request, meta: BucketMeta) -> Response:
+    def list_replication_failures(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         args = req.args
         content: Dict[str, object] = {
             "Name": meta.name,
@@ -290,7 +308,7 @@ class CosLayer:
         return xml_response(200, render("ListReplicationFailureResult", content))
 
     # -- multi-object delete -------------------------------------------------------------------------
-    def delete_objects(self, req: Request, meta: BucketMeta) -> Response:
+    def delete_objects(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         root = request_document(req.body, "Delete")
         quiet = (child_text(root, "Quiet") or "").lower() == "true"
         objects = []
@@ -311,43 +329,48 @@ class CosLayer:
                                "Message": protected_object().message})
             else:
                 allowed.append((key, version))
+        req.touched = [key for key, _ in allowed]
         resp, gone = motofix.delete_objects(self.engine, req, allowed, quiet, errors)
         for key in gone:
             self.state.retention.pop((meta.name, key), None)
         return resp
 
     # -- object operations -------------------------------------------------------------------------------
-    def _object_op(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
-        m = req.method
-        if req.has_arg("legalHold"):
-            if m == "POST":
-                return self.change_legal_hold(req, meta)
-            if m == "GET":
-                return self.list_legal_holds(req, meta)
-        if m == "POST" and req.has_arg("extendRetention"):
-            return self.extend_retention(req, meta)
-        subresource = any(k in OBJECT_SUBRESOURCES for k, _ in req.query)
-        if m == "PUT":
-            motofix.add_lock_bucket_md5(self.engine, req)
-        if m == "PUT" and not subresource:
-            if req.header("x-amz-copy-source"):
-                return self.copy_object(req, meta, principal)
-            return self.put_object(req, meta)
-        if m == "POST" and req.has_arg("uploadId"):
-            return self.complete_multipart(req, meta)
-        if m == "DELETE" and not subresource:
-            return self.delete_object(req, meta)
+    _ECHOED = ("x-amz-content-sha256", "x-amz-sdk-checksum-algorithm", "x-amz-decoded-content-length",
+               "x-amz-trailer", "content-md5")
+
+    def get_object(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        """GetObject / HeadObject: moto's answer plus COS retention headers, minus echoed upload headers."""
         resp = self.engine.forward(req)
-        if m == "POST" and req.has_arg("uploads"):
-            motofix.created_multipart(self.engine, req, resp)
-        if m in ("GET", "HEAD") and not any(k in OBJECT_SUBRESOURCES and k != "partNumber" for k, _ in req.query):
-            motofix.show_checksum(self.engine, req, resp)
-        if m in ("GET", "HEAD") and not subresource and resp.status in (200, 206, 304):
+        for name in self._ECHOED:
+            resp.headers.remove(name)
+        motofix.show_checksum(self.engine, req, resp)
+        if resp.status in (200, 206, 304):
             ret = self.state.retention.get((meta.name, req.key or ""))
             if ret is not None:
                 for name, value in rules.retention_headers(ret):
                     resp.headers.set(name, value)
         return resp
+
+    def create_multipart(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        resp = self.engine.forward(req)
+        motofix.created_multipart(self.engine, req, resp)
+        return resp
+
+    def upload_part(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        return self.engine.forward(req)
+
+    def get_object_retention(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        """GetObjectRetention (S3 Object Lock): the object's mode and retain-until date."""
+        obj = self.engine.object(meta.name, req.key or "", req.args.get("versionId") or None)
+        if obj is None:
+            raise no_such_key(req.key or "")
+        mode = getattr(obj, "lock_mode", None)
+        until = getattr(obj, "lock_until", None)
+        if not mode:
+            raise CosError(404, "NoSuchObjectLockConfiguration",
+                           "The specified object does not have a ObjectLock configuration")
+        return xml_response(200, render("Retention", {"Mode": mode, "RetainUntilDate": until or None}))
 
     def _guard_overwrite(self, bucket: str, key: str) -> None:
         ret = self.state.retention.get((bucket, key))
@@ -365,9 +388,8 @@ class CosLayer:
         else:
             self.state.retention[(bucket, key)] = ret
 
-    def put_object(self, req: Request, meta: BucketMeta) -> Response:
+    def put_object(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         key = req.key or ""
-        self._guard_overwrite(meta.name, key)
         ret = rules.retention_for_write(meta, req.headers.lower_dict(), self.clock.now())
         resp = self.engine.forward(req)
         if resp.ok:
@@ -376,18 +398,7 @@ class CosLayer:
 
     def copy_object(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         key = req.key or ""
-        source = unquote((req.header("x-amz-copy-source") or "").split("?", 1)[0]).lstrip("/")
-        src_bucket, _, src_key = source.partition("/")
-        if not src_bucket or not src_key:
-            raise invalid_argument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
-                                   ArgumentName="x-amz-copy-source", ArgumentValue=source)
-        src_meta = self.state.buckets.get(src_bucket)
-        if self.engine.bucket(src_bucket) is None:
-            raise no_such_bucket(src_bucket)
-        if src_meta is not None and principal.instance_id and not same_instance(principal.instance_id,
-                                                                                src_meta.instance_id):
-            raise access_denied()
-        self._guard_overwrite(meta.name, key)
+        src_bucket, src_key = self._authorize_copy_source(req, principal)
         headers = req.headers.lower_dict()
         directive = (headers.get(rules.H_DIRECTIVE) or "COPY").upper()
         if directive not in ("COPY", "REPLACE"):
@@ -410,11 +421,10 @@ class CosLayer:
                 motofix.full_object_checksum_for_copy(self.engine.object(meta.name, key), resp)
         return resp
 
-    def complete_multipart(self, req: Request, meta: BucketMeta) -> Response:
+    def complete_multipart(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         key = req.key or ""
         if not motofix.require_upload(self.engine, meta.name, key, req.args.get("uploadId", "")):
             return self.engine.forward(req)
-        self._guard_overwrite(meta.name, key)
         ret = rules.retention_for_write(meta, req.headers.lower_dict(), self.clock.now())
         checksum = motofix.CompletionChecksum.before(self.engine, meta.name, req.args.get("uploadId", ""), req.body)
         resp = self.engine.forward(req)
@@ -424,9 +434,8 @@ class CosLayer:
                 checksum.apply(self.engine.object(meta.name, key))
         return resp
 
-    def delete_object(self, req: Request, meta: BucketMeta) -> Response:
+    def delete_object(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         key = req.key or ""
-        self._guard_overwrite(meta.name, key)
         resp = self.engine.forward(req)
         if resp.ok and self.engine.object(meta.name, key) is None:
             self.state.retention.pop((meta.name, key), None)
@@ -445,7 +454,7 @@ class CosLayer:
                                   "added or removed.")
         return ret
 
-    def change_legal_hold(self, req: Request, meta: BucketMeta) -> Response:
+    def change_legal_hold(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         args = req.args
         ret = self._retention_of(meta, req.key or "", 400)
         if "add" in args:
@@ -457,17 +466,17 @@ class CosLayer:
                                    ArgumentName="legalHold", ArgumentValue="")
         return Response(200)
 
-    def list_legal_holds(self, req: Request, meta: BucketMeta) -> Response:
+    def list_legal_holds(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         ret = self._retention_of(meta, req.key or "", 404)
         return xml_response(200, rules.render_legal_holds(ret))
 
-    def extend_retention(self, req: Request, meta: BucketMeta) -> Response:
+    def extend_retention(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         ret = self._retention_of(meta, req.key or "", 400)
         rules.extend_retention(ret, meta, req.headers.lower_dict(), self.clock.now())
         return Response(200)
 
     # -- browser-style POST upload -------------------------------------------------------------------------
-    def post_object(self, req: Request) -> Response:
+    def post_object(self, req: Request, meta: Optional[BucketMeta], principal: Principal) -> Response:
         form = parse_form(req.header("content-type") or "", req.body)
         principal = self._verify_post_policy(form.fields)
         meta = self._bucket_for(req, principal)
@@ -477,6 +486,7 @@ class CosLayer:
                                    ArgumentValue="")
         key = key.replace("${filename}", form.filename)
         check_policy(form, meta.name, key, self.clock.time())
+        self._guard_overwrite(meta.name, key)
         headers = Headers()
         passthrough = ("content-type", "cache-control", "content-disposition", "content-encoding", "expires",
                        "x-amz-storage-class", "x-amz-acl", "x-amz-tagging", "x-amz-website-redirect-location",
@@ -492,7 +502,8 @@ class CosLayer:
             headers.set("x-amz-acl", form.get("acl") or "private")
         put = Request("PUT", req.raw_path, headers, form.file or b"", request_id=req.request_id)
         put.bucket, put.key = meta.name, key
-        resp = self.put_object(put, meta)
+        req.touched = [key]
+        resp = self.put_object(put, meta, principal)
         if not resp.ok:
             return resp
         etag = resp.header("ETag") or ""

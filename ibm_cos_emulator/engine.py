@@ -78,12 +78,14 @@ class MotoEngine:
 
         return name in self.backend.buckets or name in s3_backends.bucket_accounts
 
-    def object(self, bucket: str, key: str) -> Any:
+    def object(self, bucket: str, key: str, version_id: Optional[str] = None) -> Any:
         b = self.bucket(bucket)
         if b is None:
             return None
         try:
             found = b.keys.get(key)
+            if version_id is not None:
+                found = next((v for v in b.keys.getlist(key, []) if str(v.version_id) == version_id), None)
         except Exception:  # noqa: BLE001 - moto raises on some odd lookups
             return None
         if found is not None and type(found).__name__ == "FakeDeleteMarker":
@@ -123,23 +125,6 @@ class MotoEngine:
                     pass
             s3_backends.bucket_accounts.pop(name, None)
 
-    def export_state(self) -> Any:
-        return self.backend
-
-    def import_state(self, loaded: Any) -> None:
-        """Replace this account's backend contents with a restored backend object."""
-        from moto.s3.models import s3_backends
-
-        with MOTO_LOCK:
-            backend = self.backend
-            self._dispose(backend)
-            backend.__dict__.clear()
-            backend.__dict__.update(loaded.__dict__)
-            backend.account_id = self.account_id
-            for name, bucket in backend.buckets.items():
-                bucket.account_id = self.account_id
-                s3_backends.bucket_accounts[name] = (PARTITION, self.account_id)
-
     # -- forwarding ----------------------------------------------------------------------------
     def forward(self, req: Request, method: Optional[str] = None, raw_path: Optional[str] = None,
                 query: Optional[List[Tuple[str, str]]] = None, body: Optional[bytes] = None,
@@ -149,9 +134,13 @@ class MotoEngine:
         raw_path = raw_path if raw_path is not None else self.path_style_raw_path(req)
         pairs = [(k, v) for k, v in (query if query is not None else req.query) if k not in PRESIGN_PARAMS]
         query_string = "&".join(f"{uri_encode(k)}={uri_encode(v)}" if v != "" else uri_encode(k) for k, v in pairs)
-        payload = body if body is not None else req.body
+        spooled = req.body_file if body is None else None
+        payload = body if body is not None else (b"" if spooled is not None else req.body)
         hdrs = headers if headers is not None else req.headers
         environ = self._environ(method, raw_path, query_string, payload, hdrs)
+        if spooled is not None:  # a large body streams from its temporary file
+            spooled[0].seek(0)
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = spooled[0], str(spooled[1])
         captured: Dict[str, Any] = {}
 
         def start_response(status: str, response_headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:

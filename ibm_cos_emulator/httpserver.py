@@ -1,132 +1,320 @@
 """A threaded HTTP/1.1 server (keep-alive, 100-continue) that feeds :class:`EmulatorApp`.
 
-It reads whole request bodies (Content-Length or chunked), writes responses with an exact
-Content-Length, and can damage a response on the wire (drop the connection, cut the body)
-when a fault asks for it. Query strings are never logged: presigned URLs carry signatures.
+What it defends against, in order of a request's life:
+
+* **Too many connections**: at most ``max_connections`` are served at once; more are answered
+  ``503 SlowDown`` and closed without a thread.
+* **Slow or endless headers**: the request line and headers must arrive within
+  ``header_timeout`` seconds of the first byte (a watchdog closes the socket: a byte-by-byte
+  drip cannot extend it), in at most 64 KiB and 100 header lines. An idle keep-alive
+  connection is closed after ``idle_timeout`` seconds.
+* **Ambiguous framing**: ``Transfer-Encoding`` must be exactly ``chunked``; a request with both
+  ``Transfer-Encoding`` and ``Content-Length``, or with conflicting lengths, is 400 and the
+  connection closes.
+* **Bodies before authentication**: the app authenticates from the headers first
+  (:meth:`EmulatorApp.begin`); a refused request is answered without reading its body (the
+  connection then closes), and ``100 Continue`` is sent only to callers let through. A declared
+  SHA-256 payload hash is computed while the body is read; bodies above ``SPOOL_ABOVE`` go to a
+  temporary file, which the engine reads from directly.
+
+Responses carry an exact Content-Length and can be damaged on the wire when a fault asks for it.
+Request lines are logged at INFO level without their query strings (presigned URLs carry
+signatures there).
 """
 from __future__ import annotations
 
+import hashlib
 import logging
-import re
 import socket
+import tempfile
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from socketserver import ThreadingMixIn
-from typing import Any, Set
+import time
+from socketserver import TCPServer, ThreadingMixIn
+from socketserver import StreamRequestHandler
+from typing import Any, Dict, List, Tuple
 
 from .wire import Headers, Request, Response, reason_phrase
 
 log = logging.getLogger("ibm_cos_emulator.http")
 MAX_BODY = 5 * 1024 ** 3
-_QUERY = re.compile(r"\?[^\s'\"]*")
+MAX_LINE = 16 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADERS = 100
+READ_BLOCK = 1024 * 1024
+SPOOL_ABOVE = 1024 * 1024  # bodies larger than this are read to a temporary file
+SKIP_UNREAD_LIMIT = 8 * 1024 * 1024  # after an early refusal, discard at most this much before closing
 
 
 class _BadRequest(Exception):
-    pass
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
-class EmulatorHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "ibm-cos-emulator"
-    sys_version = ""
-    timeout = 300  # idle keep-alive connections are closed after this many seconds
-    disable_nagle_algorithm = True  # headers and body go out in separate writes
+def _shutdown_all(conns: List[socket.socket]) -> None:
+    for conn in conns:
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class _Watchdog:
+    """Closes connections whose deadline (idle wait or header read) has passed."""
+
+    def __init__(self) -> None:
+        self._deadlines: Dict[socket.socket, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ibm-cos-emulator-watchdog", daemon=True)
+        self._thread.start()
+
+    def arm(self, conn: socket.socket, seconds: float) -> None:
+        with self._lock:
+            self._deadlines[conn] = time.monotonic() + seconds
+
+    def disarm(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._deadlines.pop(conn, None)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            now = time.monotonic()
+            with self._lock:
+                late = [c for c, when in self._deadlines.items() if when <= now]
+                for conn in late:
+                    del self._deadlines[conn]
+            _shutdown_all(late)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class EmulatorHandler(StreamRequestHandler):
+    """One connection: requests are read, authenticated, answered, one after the other."""
+
     server: "EmulatorHTTPServer"
+    rbufsize = 64 * 1024
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
 
     def setup(self) -> None:
         super().setup()
-        self.server.track(self.connection)
+        self.connection.settimeout(self.server.body_timeout)
+        self.close_connection = False
 
-    def finish(self) -> None:
+    # -- the connection loop ------------------------------------------------------------------------
+    def handle(self) -> None:
+        conn = self.connection
+        watchdog = self.server.watchdog
         try:
-            super().finish()
-        finally:
-            self.server.untrack(self.connection)
+            while not self.close_connection:
+                watchdog.arm(conn, self.server.idle_timeout)
+                try:
+                    first = self.rfile.readline(MAX_LINE + 1)
+                    if first in (b"\r\n", b"\n"):  # one stray CRLF between requests is tolerated
+                        first = self.rfile.readline(MAX_LINE + 1)
+                    if not first:
+                        return
+                    watchdog.arm(conn, self.server.header_timeout)
+                    method, target, version, headers = self._read_head(first)
+                finally:
+                    watchdog.disarm(conn)
+                self._one_request(method, target, version, headers)
+        except _BadRequest as exc:
+            self.close_connection = True
+            self._send_plain(exc.status, str(exc))
+        except (ConnectionError, socket.timeout, OSError, ValueError):
+            return
 
-    # every method goes through one dispatcher
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        self._dispatch()
+    def _read_head(self, first: bytes) -> Tuple[str, str, str, Headers]:
+        if len(first) > MAX_LINE or not first.endswith(b"\n"):
+            raise _BadRequest("request line too long", 414)
+        parts = first.decode("latin-1").strip().split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            raise _BadRequest("bad request line")
+        method, target, version = parts
+        headers = Headers()
+        total = len(first)
+        count = 0
+        while True:
+            line = self.rfile.readline(MAX_LINE + 1)
+            total += len(line)
+            if not line:
+                raise ConnectionError("connection closed in the headers")
+            if total > MAX_HEADER_BYTES or len(line) > MAX_LINE:
+                raise _BadRequest("request headers too large", 431)
+            if line in (b"\r\n", b"\n"):
+                break
+            if line[:1] in (b" ", b"\t"):
+                raise _BadRequest("obsolete header line folding")
+            name, sep, value = line.decode("latin-1").partition(":")
+            if not sep or not name or name != name.strip():
+                raise _BadRequest("bad header line")
+            headers.add(name, value.strip())
+            count += 1
+            if count > MAX_HEADERS:
+                raise _BadRequest("too many headers", 431)
+        return method.upper(), target, version, headers
 
-    do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = do_GET
+    @staticmethod
+    def _framing(headers: Headers) -> Tuple[bool, int]:
+        """(chunked, content length) under strict rules."""
+        te = [v for k, v in headers.items() if k.lower() == "transfer-encoding"]
+        cl = [v for k, v in headers.items() if k.lower() == "content-length"]
+        if te and cl:
+            raise _BadRequest("Transfer-Encoding and Content-Length together")
+        if te:
+            if len(te) != 1 or te[0].strip().lower() != "chunked":
+                raise _BadRequest("unsupported Transfer-Encoding", 501)
+            return True, -1
+        if not cl:
+            return False, 0
+        values = {v.strip() for v in cl}
+        if len(values) != 1:
+            raise _BadRequest("conflicting Content-Length values")
+        text = values.pop()
+        if not text.isdigit():
+            raise _BadRequest("bad Content-Length")
+        length = int(text)
+        if length > MAX_BODY:
+            raise _BadRequest("body too large", 413)
+        return False, length
 
-    def _read_some(self, count: int) -> None:
+    def _one_request(self, method: str, target: str, version: str, headers: Headers) -> None:
+        chunked, length = self._framing(headers)
+        connection = (headers.get("connection") or "").lower()
+        if version == "HTTP/1.0":
+            self.close_connection = "keep-alive" not in connection
+        elif "close" in connection:
+            self.close_connection = True
+        req = Request(method, target, headers, b"", client=self.client_address[:2])
+        app = self.server.app
+        early = app.begin(req)
+        if early is not None:
+            # refused (or an upload fault) before the body: never read it, never keep the connection
+            self.close_connection = True
+            if early.wire_fault is not None and early.wire_fault.kind == "drop-upload":
+                self._discard(min(early.wire_fault.after_bytes, length if not chunked else early.wire_fault.after_bytes))
+                self._abort()
+                return
+            self._log(req, early)
+            self._send(early, method)
+            self._lingering_close(length if not chunked else SKIP_UNREAD_LIMIT)
+            return
+        if (headers.get("expect") or "").lower() == "100-continue" and version != "HTTP/1.0":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.wfile.flush()
+        hasher = hashlib.sha256() if len(headers.get("x-amz-content-sha256") or "") == 64 else None
+        if chunked:
+            req.body = self._read_chunked(hasher)
+        elif length > SPOOL_ABOVE:
+            req.attach_body_file(self._read_to_file(length, hasher), length)
+        else:
+            req.body = self._read_exact(length, hasher)
+        if hasher is not None:
+            req.body_sha256 = hasher.hexdigest()
+        resp = app.handle(req)
+        self._log(req, resp)
+        self._send(resp, method)
+
+    # -- bodies ---------------------------------------------------------------------------------------
+    def _read_exact(self, length: int, hasher: Any) -> bytes:
+        if length == 0:
+            return b""
+        buf = bytearray(length)
+        view = memoryview(buf)
+        pos = 0
+        while pos < length:
+            got = self.rfile.readinto(view[pos:pos + READ_BLOCK])
+            if not got:
+                raise ConnectionError("incomplete body")
+            if hasher is not None:
+                hasher.update(view[pos:pos + got])
+            pos += got
+        return bytes(buf)
+
+    def _read_to_file(self, length: int, hasher: Any) -> Any:
+        """A large body goes to a temporary file (what stays in memory is one block)."""
+        spool = tempfile.TemporaryFile(prefix="ibm-cos-emulator-body-")
+        block = bytearray(min(length, READ_BLOCK))
+        view = memoryview(block)
+        left = length
         try:
-            if count > 0:
-                self.rfile.read(count)
+            while left:
+                got = self.rfile.readinto(view[:min(left, len(block))])
+                if not got:
+                    raise ConnectionError("incomplete body")
+                if hasher is not None:
+                    hasher.update(view[:got])
+                spool.write(view[:got])
+                left -= got
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        return spool
+
+    def _read_chunked(self, hasher: Any) -> bytes:
+        parts: List[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(MAX_LINE + 1)
+            if not line.endswith(b"\n"):
+                raise _BadRequest("incomplete chunked body")
+            size_text = line.split(b";", 1)[0].strip()
+            if not size_text or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+                raise _BadRequest("bad chunk size")
+            size = int(size_text, 16)
+            if size == 0:
+                trailer_bytes = 0
+                while True:  # trailer section
+                    trailer = self.rfile.readline(MAX_LINE + 1)
+                    trailer_bytes += len(trailer)
+                    if trailer in (b"\r\n", b"\n", b"") or trailer_bytes > MAX_HEADER_BYTES:
+                        break
+                break
+            total += size
+            if total > MAX_BODY:
+                raise _BadRequest("body too large", 413)
+            chunk = self._read_exact(size, hasher)
+            parts.append(bytes(chunk))
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise _BadRequest("bad chunk terminator")
+        return b"".join(parts)
+
+    def _discard(self, count: int) -> None:
+        try:
+            while count > 0:
+                got = self.rfile.read(min(count, READ_BLOCK))
+                if not got:
+                    return
+                count -= len(got)
         except (ConnectionError, socket.timeout, OSError):
             pass
 
-    def _read_body(self) -> bytes:
-        te = (self.headers.get("Transfer-Encoding") or "").lower()
-        if "chunked" in te:
-            parts = []
-            total = 0
-            while True:
-                line = self.rfile.readline(65537)
-                if not line:
-                    raise _BadRequest("incomplete chunked body")
-                try:
-                    size = int(line.split(b";", 1)[0].strip(), 16)
-                except ValueError:
-                    raise _BadRequest("bad chunk size") from None
-                if size == 0:
-                    while True:  # trailer section
-                        trailer = self.rfile.readline(65537)
-                        if trailer in (b"\r\n", b"\n", b""):
-                            break
-                    break
-                total += size
-                if total > MAX_BODY:
-                    raise _BadRequest("body too large")
-                parts.append(self.rfile.read(size))
-                self.rfile.readline(3)
-            return b"".join(parts)
-        length_text = self.headers.get("Content-Length")
-        if not length_text:
-            return b""
+    def _lingering_close(self, unread: int) -> None:
+        """Half-close after an early answer, and discard a little of the unread body so the
+        client can read the answer instead of a connection reset."""
         try:
-            length = int(length_text)
-        except ValueError:
-            raise _BadRequest("bad Content-Length") from None
-        if length < 0 or length > MAX_BODY:
-            raise _BadRequest("bad Content-Length")
-        data = self.rfile.read(length)
-        if len(data) != length:
-            raise _BadRequest("incomplete body")
-        return data
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(1.0)
+        except OSError:
+            return
+        self._discard(min(max(unread, 0), SKIP_UNREAD_LIMIT))
 
-    def _dispatch(self) -> None:
-        headers = Headers(self.headers.items())
-        probe = Request(self.command, self.path, headers, b"", client=self.client_address[:2])
-        rule = self.server.app.upload_fault(probe)
-        if rule is not None:
-            self._read_some(rule.after_bytes or 0)
-            self._abort()
-            return
-        try:
-            body = self._read_body()
-        except _BadRequest as exc:
-            self.close_connection = True
-            self._send(Response(400, body=str(exc).encode()), "GET")
-            return
-        except (ConnectionError, socket.timeout):
-            self.close_connection = True
-            return
-        req = Request(self.command, self.path, headers, body, client=self.client_address[:2])
-        resp = self.server.app.handle(req)
-        log.debug("%s %s -> %s", req.method, req.path, resp.status)
-        self._send(resp, req.method, req.request_id)
-
-    def _send(self, resp: Response, method: str, request_id: str = "") -> None:
+    # -- responses ------------------------------------------------------------------------------------
+    def _send(self, resp: Response, method: str) -> None:
         fault = resp.wire_fault
         if fault is not None and fault.kind == "drop":
             self._abort()
             return
-        self.send_response(resp.status, reason_phrase(resp.status))
+        out = [f"HTTP/1.1 {resp.status} {reason_phrase(resp.status)}\r\n",
+               "Server: ibm-cos-emulator\r\n",
+               f"Date: {_http_date()}\r\n"]
         for name, value in resp.headers.items():
             if name.lower() in ("content-length", "connection", "transfer-encoding", "server", "date"):
                 continue
-            self.send_header(name, value)
+            out.append(f"{name}: {value}\r\n")
         if method == "HEAD":
             length = resp.content_length if resp.content_length is not None else len(resp.body)
             body = b""
@@ -134,18 +322,28 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             length = len(resp.body)
             body = resp.body
         if resp.status >= 200 and resp.status not in (204, 304):
-            self.send_header("Content-Length", str(length))
+            out.append(f"Content-Length: {length}\r\n")
         if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
+            out.append("Connection: close\r\n")
+        out.append("\r\n")
+        head = "".join(out).encode("latin-1", "replace")
         if fault is not None and fault.kind == "cut":
-            self.wfile.write(body[: fault.after_bytes])
+            self.wfile.write(head + body[: fault.after_bytes])
             self.wfile.flush()
             self._abort()
             return
-        if body:
+        if len(body) <= 65536:
+            self.wfile.write(head + body)  # one send for small answers
+        else:
+            self.wfile.write(head)
             self.wfile.write(body)
         self.wfile.flush()
+
+    def _send_plain(self, status: int, message: str) -> None:
+        try:
+            self._send(Response(status, body=message.encode("utf-8")), "GET")
+        except OSError:
+            pass
 
     def _abort(self) -> None:
         self.close_connection = True
@@ -158,45 +356,72 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def version_string(self) -> str:
-        return self.server_version
-
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        pass  # _dispatch logs method, path and status without the query string
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base-class signature
-        # request lines may carry presigned-URL signatures in the query string: drop queries
-        log.debug("%s - %s", self.address_string(), _QUERY.sub("?...", format % args))
+    @staticmethod
+    def _log(req: Request, resp: Response) -> None:
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s %s -> %s", req.method, req.path, resp.status)  # never the query (signatures)
 
 
-class EmulatorHTTPServer(ThreadingMixIn, HTTPServer):
+def _http_date() -> str:
+    from email.utils import formatdate
+
+    return formatdate(usegmt=True)
+
+
+class EmulatorHTTPServer(ThreadingMixIn, TCPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 128
 
-    def __init__(self, host: str, port: int, app: Any) -> None:
+    def __init__(self, host: str, port: int, app: Any, max_connections: int = 256,
+                 header_timeout: float = 30.0, idle_timeout: float = 120.0, body_timeout: float = 60.0) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.app = app
-        self._conns: Set[socket.socket] = set()
+        self.max_connections = max_connections
+        self.header_timeout = header_timeout
+        self.idle_timeout = idle_timeout
+        self.body_timeout = body_timeout
+        self.watchdog = _Watchdog()
+        self._conns: set = set()
         self._conns_lock = threading.Lock()
         super().__init__((host, port), EmulatorHandler)
 
-    def track(self, conn: socket.socket) -> None:
+    def process_request(self, request: Any, client_address: Any) -> None:
         with self._conns_lock:
-            self._conns.add(conn)
+            full = len(self._conns) >= self.max_connections
+            if not full:
+                self._conns.add(request)
+        if full:
+            try:
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
 
-    def untrack(self, conn: socket.socket) -> None:
-        with self._conns_lock:
-            self._conns.discard(conn)
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._conns_lock:
+                self._conns.discard(request)
+            self.watchdog.disarm(request)
 
     def close_connections(self) -> None:
         with self._conns_lock:
             conns = list(self._conns)
-        for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        _shutdown_all(conns)
+
+    def server_close(self) -> None:
+        self.watchdog.stop()
+        super().server_close()
+
+    @property
+    def connection_count(self) -> int:
+        with self._conns_lock:
+            return len(self._conns)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection error from %s", client_address, exc_info=True)
@@ -215,4 +440,3 @@ def bound_port(server: EmulatorHTTPServer) -> int:
 
 def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
-

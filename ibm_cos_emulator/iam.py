@@ -14,7 +14,8 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from dataclasses import asdict
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl
 
 from .clock import Clock
@@ -24,6 +25,10 @@ TOKEN_PATH = "/identity/token"
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 REFRESH_GRANT = "refresh_token"
 DEFAULT_REFRESH_TTL = 30 * 24 * 3600
+MAX_REQUEST_HISTORY = 10000  # token requests remembered for ``Emulator.iam_requests``
+MAX_TOKENS = 10000  # issued access (and refresh) tokens kept; expired ones go first
+EXPIRED_GRACE = 24 * 3600  # an expired token is still recognized (403 "expired") this long
+_MAX_RECORDED_HEADER = 256
 
 
 def fingerprint(secret: str) -> str:
@@ -87,6 +92,8 @@ class IamService:
         self._refresh: Dict[str, RefreshRecord] = {}
         self._lock = threading.Lock()
         self.requests: List[Dict[str, Any]] = []
+        # called with (new token rows, dropped (kind, id) pairs) after tokens are issued or pruned
+        self.listener: Optional[Callable[[List[Tuple[str, str, str, float]], List[Tuple[str, str]]], None]] = None
 
     # -- configuration -----------------------------------------------------------------
     def add_api_key(self, api_key: str, instance_id: str) -> None:
@@ -139,13 +146,15 @@ class IamService:
             "status": status,
             "error_code": error_code,
             "time": self.clock.time(),
-            "content_type": req.header("content-type"),
-            "accept": req.header("accept"),
-            "basic_auth_user": basic_user,
-            "user_agent": req.header("user-agent"),
+            "content_type": _clip(req.header("content-type")),
+            "accept": _clip(req.header("accept")),
+            "basic_auth_user": _clip(basic_user),
+            "user_agent": _clip(req.header("user-agent")),
         }
         with self._lock:
             self.requests.append(entry)
+            if len(self.requests) > MAX_REQUEST_HISTORY:
+                del self.requests[: len(self.requests) - MAX_REQUEST_HISTORY]
 
     def _error(self, req: Request, status: int, code: str, message: str) -> Tuple[int, Dict[str, Any]]:
         now = self.clock.time()
@@ -227,10 +236,16 @@ class IamService:
         sig = _b64url(hmac.new(self._secret, f"{header}.{body}".encode(), hashlib.sha256).digest())
         access = f"{header}.{body}.{sig}"
         refresh = "emu-refresh-" + _b64url(os.urandom(48))
+        access_rec = TokenRecord(jti, key_fp, instance, iam_id, now, now + self.token_ttl)
+        refresh_id = hashlib.sha256(refresh.encode()).hexdigest()
+        refresh_rec = RefreshRecord(key_fp, instance, iam_id, now + self.refresh_ttl)
         with self._lock:
-            self._access[jti] = TokenRecord(jti, key_fp, instance, iam_id, now, now + self.token_ttl)
-            self._refresh[hashlib.sha256(refresh.encode()).hexdigest()] = RefreshRecord(
-                key_fp, instance, iam_id, now + self.refresh_ttl)
+            self._access[jti] = access_rec
+            self._refresh[refresh_id] = refresh_rec
+            dropped = self._prune(now)
+        if self.listener is not None:
+            self.listener([("access", jti, json.dumps(asdict(access_rec)), access_rec.expires_at),
+                           ("refresh", refresh_id, json.dumps(asdict(refresh_rec)), refresh_rec.expires_at)], dropped)
         payload: Dict[str, Any] = {
             "access_token": access,
             "refresh_token": refresh,
@@ -265,6 +280,27 @@ class IamService:
             return TokenCheck("expired", rec)
         return TokenCheck("valid", rec)
 
+    def _prune(self, now: float) -> List[Tuple[str, str]]:
+        """Forget tokens expired for longer than the grace period, and the oldest beyond MAX_TOKENS."""
+        dropped: List[Tuple[str, str]] = []
+        for kind, table in (("access", self._access), ("refresh", self._refresh)):
+            if len(table) <= MAX_TOKENS and not (len(table) % 256 == 0):
+                continue  # a full scan every 256 tokens keeps issuing O(1) on average
+            for tid in [t for t, r in table.items() if r.expires_at + EXPIRED_GRACE <= now]:
+                del table[tid]
+                dropped.append((kind, tid))
+            excess = len(table) - MAX_TOKENS
+            if excess > 0:
+                for tid in sorted(table, key=lambda t: table[t].expires_at)[:excess]:  # type: ignore[attr-defined]
+                    del table[tid]
+                    dropped.append((kind, tid))
+        return dropped
+
+    def token_counts(self) -> Tuple[int, int]:
+        """(access tokens, refresh tokens) currently remembered."""
+        with self._lock:
+            return len(self._access), len(self._refresh)
+
     def expire_tokens(self, refresh_tokens: bool = False) -> int:
         """Make every issued access token (and optionally refresh token) expired now."""
         now = self.clock.time()
@@ -277,7 +313,15 @@ class IamService:
             if refresh_tokens:
                 for rrec in self._refresh.values():
                     rrec.expires_at = min(rrec.expires_at, now)
-            return count
+            rows = self._rows()
+        if self.listener is not None:
+            self.listener(rows, [])
+        return count
+
+    def _rows(self) -> List[Tuple[str, str, str, float]]:
+        rows = [("access", j, json.dumps(asdict(r)), r.expires_at) for j, r in self._access.items()]
+        rows += [("refresh", h, json.dumps(asdict(r)), r.expires_at) for h, r in self._refresh.items()]
+        return rows
 
     def reset(self) -> None:
         with self._lock:
@@ -286,12 +330,21 @@ class IamService:
             self.requests.clear()
 
     # -- persistence -----------------------------------------------------------------------
-    def export_state(self) -> Dict[str, Any]:
-        with self._lock:
-            return {"secret": self._secret, "access": dict(self._access), "refresh": dict(self._refresh)}
+    def export_secret(self) -> bytes:
+        return self._secret
 
     def import_state(self, state: Mapping[str, Any]) -> None:
+        """Restore the signing ``secret`` and the stored token ``rows`` (kind, id, record JSON, expiry)."""
         with self._lock:
             self._secret = state["secret"]
-            self._access = dict(state["access"])
-            self._refresh = dict(state["refresh"])
+            self._access, self._refresh = {}, {}
+            for kind, tid, record, _ in state["rows"]:
+                data = json.loads(record)
+                if kind == "access":
+                    self._access[tid] = TokenRecord(**data)
+                else:
+                    self._refresh[tid] = RefreshRecord(**data)
+
+
+def _clip(value: Optional[str]) -> Optional[str]:
+    return value[:_MAX_RECORDED_HEADER] if value is not None else None

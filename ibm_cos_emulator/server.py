@@ -36,6 +36,10 @@ class Emulator:
     ``api_keys`` maps API key -> service instance id (CRN); ``hmac_keys`` maps access key id ->
     secret access key, or -> (secret, instance id). When none are given, one of each is made up
     (and kept in ``data_dir`` when that is set, so restarts keep them).
+
+    ``max_connections`` caps the connections served at once (more get 503); the request line and
+    headers must arrive within ``header_timeout`` seconds; idle keep-alive connections close after
+    ``idle_timeout`` seconds (see ``SECURITY.md``).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
@@ -44,19 +48,23 @@ class Emulator:
                  token_ttl: int = 3600, data_dir: Optional[str] = None, region: str = "us-south",
                  verify_signatures: bool = True, max_clock_skew: Optional[float] = 900.0,
                  allow_anonymous: bool = False, instance_id: Optional[str] = None,
-                 virtual_host_bases: Sequence[str] = ("localhost",)) -> None:
+                 virtual_host_bases: Sequence[str] = ("localhost",), max_connections: int = 256,
+                 header_timeout: float = 30.0, idle_timeout: float = 120.0) -> None:
         self.host = host
+        self.max_connections = int(max_connections)
+        self.header_timeout = float(header_timeout)
+        self.idle_timeout = float(idle_timeout)
         self.port = int(port)
         self.region = region
         self.data_dir = data_dir
         self.clock = Clock()
         self.faults = Faults()
         self.state = CosState()
-        self._snapshots: Any = None
+        self._store: Any = None
         if data_dir:
-            from .persistence import Snapshots
+            from .persistence import Store
 
-            self._snapshots = Snapshots(data_dir)
+            self._store = Store(data_dir)
         self._resolve_credentials(api_keys, hmac_keys, instance_id)
         self.iam = IamService(self._api_keys, self.clock, token_ttl=token_ttl)
         self.auth = Authenticator(self.iam, self._hmac_keys, self.clock.time, lambda: self.instance_id,
@@ -72,7 +80,7 @@ class Emulator:
     # -- credentials -------------------------------------------------------------------------------
     def _resolve_credentials(self, api_keys: Optional[Mapping[str, str]],
                              hmac_keys: Optional[Mapping[str, HmacSpec]], instance_id: Optional[str]) -> None:
-        saved = self._snapshots.load_credentials() if self._snapshots else None
+        saved = self._store.load_credentials() if self._store else None
         generated = False
         if instance_id is None:
             if api_keys:
@@ -105,8 +113,8 @@ class Emulator:
             pairs[access] = (secret, instance_id)
             generated = True
         self._hmac_keys: Dict[str, Tuple[str, str]] = pairs
-        if self._snapshots and (generated or saved is None):
-            self._snapshots.save_credentials({
+        if self._store and (generated or saved is None):
+            self._store.save_credentials({
                 "instance_id": instance_id,
                 "api_keys": keys,
                 "hmac_keys": {k: list(v) for k, v in pairs.items()},
@@ -185,16 +193,14 @@ class Emulator:
     def _build(self) -> None:
         from .engine import MotoEngine
 
-        saved = self._snapshots.load() if self._snapshots else None
-        self.engine = MotoEngine(account_id=saved.get("account_id") if saved else None)
-        if saved:
-            self.engine.import_state(saved["moto"])
-            self.state.import_state(saved["cos"])
-            self.iam.import_state(saved["iam"])
+        account_id = self._store.meta("account_id") if self._store else None
+        self.engine = MotoEngine(account_id=account_id)
+        if self._store:
+            self._restore()
         cos = CosLayer(self.engine, self.state, self.clock, self.region, lambda: self.instance_id,
                        self.auth.verify_post_policy)
         self.app = EmulatorApp(self.iam, self.auth, cos, self.faults, self._virtual_host_bases,
-                               on_change=self._persist if self._snapshots else None)
+                               on_change=self._persist_change if self._store else None)
 
     def start(self) -> "Emulator":
         """Start serving in a background thread (on a free port when ``port`` is 0)."""
@@ -203,7 +209,8 @@ class Emulator:
                 return self
             if self.app is None:
                 self._build()
-            self._server = EmulatorHTTPServer(self.host, self.port, self.app)
+            self._server = EmulatorHTTPServer(self.host, self.port, self.app, max_connections=self.max_connections,
+                                              header_timeout=self.header_timeout, idle_timeout=self.idle_timeout)
             self.port = bound_port(self._server)
             self._thread = serve_in_thread(self._server)
             log.info("ibm_cos_emulator listening on %s", self.endpoint_url)
@@ -221,8 +228,6 @@ class Emulator:
         server.server_close()
         if thread is not None:
             thread.join(timeout=10)
-        if self._snapshots:
-            self._persist()
 
     def __enter__(self) -> "Emulator":
         return self.start()
@@ -240,8 +245,8 @@ class Emulator:
             self.state.reset()
             if self.engine is not None:
                 self.engine.reset()
-        if self._snapshots and self.engine is not None:
-            self._persist()
+        if self._store:
+            self._store.clear()
 
     @property
     def iam_requests(self) -> List[Dict[str, Any]]:
@@ -257,22 +262,53 @@ class Emulator:
         self.clock.advance(seconds)
 
     # -- persistence -------------------------------------------------------------------------------------------
-    def _persist(self) -> None:
-        if not self._snapshots or self.engine is None:
+    def _restore(self) -> None:
+        """Load the data directory into a fresh engine, COS state and IAM service."""
+        import binascii
+
+        from .engine import MOTO_LOCK
+
+        store = self._store
+        if store.meta("account_id") is None:
+            store.set_meta("account_id", self.engine.account_id)
+        with self.state.lock, MOTO_LOCK:
+            loaded = store.load(self.engine, self.state)
+        secret = store.meta("iam_secret")
+        if secret is None:
+            store.set_meta("iam_secret", self.iam.export_secret().hex())
+        else:
+            self.iam.import_state({"secret": binascii.unhexlify(secret), "rows": loaded["tokens"]})
+        self.iam.listener = self._persist_tokens
+
+    def _persist_change(self, req: Any) -> None:
+        """Write the rows of what one successful request changed (with ``data_dir``)."""
+        if not self._store or self.engine is None or not req.bucket:
             return
         from .engine import MOTO_LOCK
 
+        op = req.operation
+        keys = list(req.touched) + ([req.key] if req.key else [])
+        uploads = op in ("CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload",
+                         "AbortMultipartUpload")
+        part = None
+        if op in ("UploadPart", "UploadPartCopy"):
+            try:
+                part = (req.args.get("uploadId", ""), int(req.args.get("partNumber", "")))
+            except ValueError:
+                part = None
         try:
             with self.state.lock, MOTO_LOCK:
-                self._snapshots.save({
-                    "account_id": self.engine.account_id,
-                    "moto": self.engine.export_state(),
-                    "cos": self.state.export_state(),
-                    "iam": self.iam.export_state(),
-                })
-        except Exception:  # noqa: BLE001 - a failed snapshot must not fail the request
-            log.exception("could not save the emulator state to %s", self.data_dir)
+                self._store.sync(self.engine, self.state, req.bucket, keys,
+                                 bucket_row=req.key is None and op not in ("DeleteObjects", "PostObject"),
+                                 uploads_for=[req.key] if uploads and req.key else [], part=part)
+        except Exception:  # noqa: BLE001 - a failed write must not fail the request
+            log.exception("could not save a change to %s", self.data_dir)
+
+    def _persist_tokens(self, rows: Any, dropped: Any) -> None:
+        try:
+            self._store.write_tokens(rows, dropped)
+        except Exception:  # noqa: BLE001
+            log.exception("could not save IAM tokens to %s", self.data_dir)
 
     def save(self) -> None:
-        """Write a snapshot now (only with ``data_dir``)."""
-        self._persist()
+        """Kept for compatibility: with ``data_dir`` every change is already written when answered."""

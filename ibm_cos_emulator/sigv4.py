@@ -200,7 +200,8 @@ class SigV4Verifier:
         self._now = now  # the emulator clock: used for presign / policy expiry
         self.max_skew = max_skew
 
-    def _secret(self, access_key: str) -> str:
+    def secret(self, access_key: str) -> str:
+        """The secret of a known access key (403 InvalidAccessKeyId otherwise)."""
         secret = self._lookup(access_key)
         if secret is None:
             raise unknown_access_key()
@@ -232,8 +233,13 @@ class SigV4Verifier:
                                  SignatureProvided=signature, CanonicalRequest=first[0])
 
     def verify_header(self, method: str, raw_path: str, query: List[Tuple[str, str]],
-                      headers: Mapping[str, str], body: bytes) -> Verified:
-        """Check an ``Authorization: AWS4-HMAC-SHA256 ...`` request. ``headers`` has lower-case names."""
+                      headers: Mapping[str, str], body: Optional[bytes]) -> Verified:
+        """Check an ``Authorization: AWS4-HMAC-SHA256 ...`` request. ``headers`` has lower-case names.
+
+        With ``body`` None (the body is not read yet) the signature is checked against the
+        ``x-amz-content-sha256`` header alone; the caller then checks a hex payload hash against
+        the body as it arrives (:func:`check_payload_hash`).
+        """
         auth = parse_authorization(headers.get("authorization", ""))
         if "host" not in auth.signed_headers:
             raise SigV4Error(400, "AuthorizationHeaderMalformed",
@@ -253,11 +259,15 @@ class SigV4Verifier:
             raise SigV4Error(403, "RequestTimeTooSkewed",
                              "The difference between the request time and the current time is too large.")
         self._check_scope(auth.credential, amz_date)
-        secret = self._secret(auth.credential.access_key)
-        payload_hash = headers.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
-        if _HEX64.match(payload_hash) and hashlib.sha256(body).hexdigest() != payload_hash.lower():
-            raise SigV4Error(400, "XAmzContentSHA256Mismatch",
-                             "The provided 'x-amz-content-sha256' header does not match what was computed.")
+        secret = self.secret(auth.credential.access_key)
+        payload_hash = headers.get("x-amz-content-sha256") or ""
+        if not payload_hash:
+            if body is None:
+                raise SigV4Error(400, "InvalidRequest", "Missing required header for this request: "
+                                 "x-amz-content-sha256")
+            payload_hash = hashlib.sha256(body).hexdigest()
+        if body is not None:
+            check_payload_hash(payload_hash, hashlib.sha256(body).hexdigest())
         key = signing_key(secret, auth.credential.date, auth.credential.region, auth.credential.service)
         self._match(method, raw_path, canonical_query(query), headers, auth.signed_headers,
                     payload_hash, amz_date, auth.credential, key, auth.signature)
@@ -289,7 +299,7 @@ class SigV4Verifier:
             raise SigV4Error(400, "AuthorizationQueryParametersError",
                              "X-Amz-Expires must be between 1 and 604800 seconds")
         self._check_scope(cred, amz_date)
-        secret = self._secret(cred.access_key)
+        secret = self.secret(cred.access_key)
         if self._now() > when.timestamp() + expires:
             raise SigV4Error(403, "AccessDenied", "Request has expired")
         signed = [h.strip().lower() for h in args["X-Amz-SignedHeaders"].split(";") if h.strip()]
@@ -310,12 +320,19 @@ class SigV4Verifier:
                 raise SigV4Error(400, "InvalidArgument", f"POST form is missing the {required} field")
         cred = parse_credential(lower["x-amz-credential"])
         self._check_scope(cred, lower["x-amz-date"])
-        secret = self._secret(cred.access_key)
+        secret = self.secret(cred.access_key)
         key = signing_key(secret, cred.date, cred.region, cred.service)
         expected = hmac_hex(key, lower["policy"])
         if not hmac.compare_digest(expected, lower["x-amz-signature"].lower()):
             raise signature_mismatch()
         return Verified(cred.access_key, lower["x-amz-date"], cred.scope, key, expected, UNSIGNED_PAYLOAD)
+
+
+def check_payload_hash(declared: str, actual_hex: str) -> None:
+    """A hex ``x-amz-content-sha256`` must be the SHA-256 of the body received."""
+    if _HEX64.match(declared) and declared.lower() != actual_hex:
+        raise SigV4Error(400, "XAmzContentSHA256Mismatch",
+                         "The provided 'x-amz-content-sha256' header does not match what was computed.")
 
 
 # -- aws-chunked bodies -------------------------------------------------------------------------

@@ -68,12 +68,3 @@ class CosState:
         with self.lock:
             self.buckets.clear()
             self.retention.clear()
-
-    def export_state(self) -> Dict[str, object]:
-        with self.lock:
-            return {"buckets": dict(self.buckets), "retention": dict(self.retention)}
-
-    def import_state(self, data: Dict[str, object]) -> None:
-        with self.lock:
-            self.buckets = dict(data["buckets"])  # type: ignore[arg-type]
-            self.retention = dict(data["retention"])  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import IO, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -157,6 +157,10 @@ class Request:
     bucket: Optional[str] = None
     key: Optional[str] = None
     virtual_host: bool = False  # bucket named in the Host header
+    operation: str = ""  # set by the router (routes.py)
+    auth: Optional[Tuple[object, object]] = None  # (Principal, Verified) found from the headers alone
+    body_sha256: Optional[str] = None  # hex SHA-256 of the body, computed while it was read
+    touched: List[str] = field(default_factory=list)  # keys changed besides ``key`` (DeleteObjects, POST)
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
@@ -194,6 +198,37 @@ class Request:
         if self.bucket is None:
             return "/"
         return "/" + self.bucket + ("/" + self.key if self.key else "")
+
+    # -- a body spooled to a file (see httpserver) -------------------------------------------------
+    def attach_body_file(self, spool: IO[bytes], size: int) -> None:
+        """Keep the body in ``spool`` (a file positioned anywhere) until someone reads ``body``."""
+        self.__dict__["_body"] = b""
+        self.__dict__["_body_file"] = (spool, size)
+
+    @property
+    def body_file(self) -> Optional[Tuple[IO[bytes], int]]:
+        """(file, size) while the body has not been read into memory, else None."""
+        return self.__dict__.get("_body_file")
+
+
+def _get_body(self: Request) -> bytes:
+    spooled = self.__dict__.get("_body_file")
+    if spooled is not None:
+        spool, _ = spooled
+        spool.seek(0)
+        self.__dict__["_body"] = spool.read()
+        self.__dict__["_body_file"] = None
+        spool.close()
+    return self.__dict__.get("_body", b"")
+
+
+def _set_body(self: Request, value: bytes) -> None:
+    self.__dict__["_body"] = value
+    self.__dict__["_body_file"] = None
+
+
+# read on first use when the server spooled it to a file
+Request.body = property(_get_body, _set_body)  # type: ignore[assignment]
 
 
 @dataclass

@@ -8,6 +8,7 @@ runs on the TransferManager machinery.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from ibm_s3transfer.constants import KB, MB
 from ibm_s3transfer.exceptions import RetriesExceededError, S3UploadFailedError
-from ibm_s3transfer.utils import OSUtils, ReadFileChunk, StreamReaderProgress, random_file_extension
+from ibm_s3transfer.utils import OSUtils, StreamReaderProgress, random_file_extension
 
 __author__ = "IBM"
 __version__ = "2.16.2"
@@ -98,6 +99,10 @@ class TransferConfig:
     def _manager_config(self, **overrides: Any) -> Any:
         from ibm_s3transfer.manager import TransferConfig as ManagerConfig
 
+        class _LegacyConfig(ManagerConfig):
+            # the original interface retries a download after any OSError
+            retry_os_errors = True
+
         settings = dict(
             multipart_threshold=self.multipart_threshold,
             multipart_chunksize=self.multipart_chunksize,
@@ -106,7 +111,71 @@ class TransferConfig:
             max_io_queue_size=self.max_io_queue,
         )
         settings.update(overrides)
-        return ManagerConfig(**settings)
+        return _LegacyConfig(**settings)
+
+
+class ReadFileChunk:
+    """``chunk_size`` bytes of an open file from ``start_byte`` (the original interface).
+
+    ``callback(amount)`` hears of every read while enabled, and of the (negative)
+    difference when ``seek`` moves back.
+    """
+
+    def __init__(self, fileobj: Any, start_byte: int, chunk_size: int, full_file_size: int,
+                 callback: Optional[Callable[[int], Any]] = None, enable_callback: bool = True) -> None:
+        self._fileobj = fileobj
+        self._start_byte = start_byte
+        self._size = max(0, min(chunk_size, full_file_size - start_byte))
+        self._fileobj.seek(start_byte)
+        self._amount_read = 0
+        self._callback = callback
+        self._callback_enabled = enable_callback
+
+    @classmethod
+    def from_filename(cls, filename: str, start_byte: int, chunk_size: int,
+                      callback: Optional[Callable[[int], Any]] = None, enable_callback: bool = True) -> "ReadFileChunk":
+        fileobj = open(filename, "rb")
+        return cls(fileobj, start_byte, chunk_size, os.fstat(fileobj.fileno()).st_size, callback, enable_callback)
+
+    def _tell_callback(self, amount: int) -> None:
+        if self._callback is not None and self._callback_enabled:
+            self._callback(amount)
+
+    def read(self, amount: Optional[int] = None) -> bytes:
+        left = self._size - self._amount_read
+        data = self._fileobj.read(left if amount is None else min(left, amount))
+        self._amount_read += len(data)
+        self._tell_callback(len(data))
+        return data
+
+    def enable_callback(self) -> None:
+        self._callback_enabled = True
+
+    def disable_callback(self) -> None:
+        self._callback_enabled = False
+
+    def seek(self, where: int) -> None:
+        self._fileobj.seek(self._start_byte + where)
+        self._tell_callback(where - self._amount_read)
+        self._amount_read = where
+
+    def tell(self) -> int:
+        return self._amount_read
+
+    def close(self) -> None:
+        self._fileobj.close()
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __enter__(self) -> "ReadFileChunk":
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.close()
+
+    def __iter__(self) -> Any:
+        return iter([])
 
 
 class _CallbackSubscriber:
@@ -117,6 +186,14 @@ class _CallbackSubscriber:
         self._callback(bytes_transferred)
 
 
+class _KnownSize:
+    def __init__(self, size: int) -> None:
+        self._size = size
+
+    def on_queued(self, future: Any, **kwargs: Any) -> None:
+        future.meta.provide_transfer_size(self._size)
+
+
 def _run(client: Any, config: Any, osutil: Any, start: Callable[[Any], Any]) -> Any:
     from ibm_s3transfer.manager import TransferManager
 
@@ -124,6 +201,10 @@ def _run(client: Any, config: Any, osutil: Any, start: Callable[[Any], Any]) -> 
         # the original interface validates its own argument lists
         @staticmethod
         def _check_arg_names(given: Dict[str, Any], allowed: List[str]) -> None:
+            return None
+
+        # and passes only the caller's arguments (the client adds its default checksum)
+        def _add_checksum_defaults(self, extra_args: Dict[str, Any]) -> None:
             return None
 
     manager = _LegacyManager(client, config, osutil)
@@ -232,7 +313,10 @@ class MultipartDownloader:
         self._executor_cls = executor_cls
 
     def download_file(self, bucket: str, key: str, filename: str, object_size: int, extra_args: Dict[str, Any], callback: Optional[Callable[[int], Any]] = None) -> None:
-        subscribers = [_CallbackSubscriber(callback)] if callback is not None else []
+        # the caller knows the size: no HeadObject
+        subscribers: List[Any] = [_KnownSize(object_size)]
+        if callback is not None:
+            subscribers.append(_CallbackSubscriber(callback))
         config = self._config._manager_config(multipart_threshold=1)
 
         def start(manager: Any) -> Any:

@@ -3,8 +3,8 @@
 The source size comes from a HeadObject on the source (through ``source_client`` when
 given). Above the threshold the copy is a multipart upload whose parts are
 UploadPartCopy requests with ``CopySourceRange``; like an upload, any failure or
-cancellation aborts it. Unless ``MetadataDirective='REPLACE'`` is given, the new
-object gets the source's metadata and content headers, as a CopyObject would.
+cancellation aborts it. As in ibm-cos-sdk, a multipart copy does not carry the source's
+metadata and content headers over (a CopyObject below the threshold does, on the server).
 COS retention arguments go to CopyObject, or to CompleteMultipartUpload.
 """
 from __future__ import annotations
@@ -33,8 +33,6 @@ _PART_COPY_ARGS = COPY_SOURCE_ARGS + [
     "ExpectedBucketOwner",
 ]
 _NOT_FOR_CREATE = COPY_SOURCE_ARGS + ["MetadataDirective", "TaggingDirective"] + CREATE_MULTIPART_BLOCKLIST
-# Headers of the source that a COPY (not REPLACE) carries over to the new object.
-_INHERITED = ("Metadata", "ContentType", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Expires", "WebsiteRedirectLocation")
 _ATTEMPTS = 3
 
 
@@ -42,12 +40,18 @@ class CopySubmissionTask(SubmissionTask):
     def _submit(self, client: Any, config: Any, osutil: Any, request_executor: Any, transfer_future: Any) -> None:  # type: ignore[override]
         coordinator = self._transfer_coordinator
         call_args = transfer_future.meta.call_args
-        source = dict(call_args.copy_source)
+        source = call_args.copy_source
+        if isinstance(source, dict):
+            source = dict(source)
         extra_args = dict(call_args.extra_args or {})
         source_client = call_args.source_client or client
-        head: Dict[str, Any] = {}
         size = transfer_future.meta.size
         if size is None:
+            if not isinstance(source, dict):
+                raise TypeError(
+                    'Expecting dictionary formatted: {"Bucket": bucket_name, "Key": key} but got %s or type %s.'
+                    % (source, type(source))
+                )
             head_args = {new: extra_args[old] for old, new in _HEAD_FROM_COPY.items() if old in extra_args}
             if source.get("VersionId"):
                 head_args["VersionId"] = source["VersionId"]
@@ -64,14 +68,10 @@ class CopySubmissionTask(SubmissionTask):
             )
             return
         job = MultipartJob(client, coordinator, bucket, key, extra_args)
-        create_args = _drop(extra_args, _NOT_FOR_CREATE)
-        if extra_args.get("MetadataDirective", "COPY") != "REPLACE":
-            if not head:
-                head = source_client.head_object(Bucket=source["Bucket"], Key=source["Key"])
-            for name in _INHERITED:
-                if name in head and name not in create_args:
-                    create_args[name] = head[name]
-        job.create(create_args)
+        # Like ibm-cos-sdk, CreateMultipartUpload gets only the caller's arguments: the
+        # source's metadata and content headers are not carried over (pass them in
+        # extra_args to keep them).
+        job.create(_drop(extra_args, _NOT_FOR_CREATE))
         chunksize = ChunksizeAdjuster().adjust_chunksize(config.multipart_chunksize, size)
         part_args = {k: v for k, v in extra_args.items() if k in _PART_COPY_ARGS}
         count = 0

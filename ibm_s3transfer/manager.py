@@ -65,6 +65,7 @@ class TransferConfig:
     max_in_memory_upload_chunks: int
     max_in_memory_download_chunks: int
     max_bandwidth: Optional[int]
+    verify_etag: Optional[bool]
 
     def __init__(
         self,
@@ -80,10 +81,14 @@ class TransferConfig:
         max_in_memory_upload_chunks: int = 10,
         max_in_memory_download_chunks: int = 10,
         max_bandwidth: Optional[int] = None,
+        verify_etag: Optional[bool] = None,
     ) -> None:
         given = locals()
         for name in self._FIELDS:
             setattr(self, name, given[name])
+        # Check downloads of objects without a stored checksum against their ETag (MD5):
+        # None = over plain http only, True/False = always/never (see ibm_s3transfer.integrity).
+        self.verify_etag = verify_etag
         self.validate_attrs()
 
     _FIELDS = (
@@ -93,18 +98,20 @@ class TransferConfig:
     )
 
     def validate_attrs(self) -> None:
-        """Every setting must be a positive integer (``max_bandwidth`` may be None)."""
+        """Every setting must be a positive integer (``max_bandwidth``: None or any positive number of bytes/s)."""
         for name in self._FIELDS:
             value = getattr(self, name, None)
-            if value is None and name == "max_bandwidth":
+            if name == "max_bandwidth" and (value is None or (isinstance(value, float) and value > 0)):
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError("Provided parameter %s of value %r must be a positive integer." % (name, value))
+        if getattr(self, "verify_etag", None) not in (None, True, False):
+            raise ValueError("Provided parameter verify_etag of value %r must be None, True or False." % (self.verify_etag,))
 
     _validate_attrs_are_nonzero = validate_attrs
 
     def __repr__(self) -> str:
-        return "%s(%s)" % (self.__class__.__name__, ", ".join("%s=%r" % (n, getattr(self, n, None)) for n in self._FIELDS))
+        return "%s(%s)" % (self.__class__.__name__, ", ".join("%s=%r" % (n, getattr(self, n, None)) for n in self._FIELDS + ("verify_etag",)))
 
 
 class TransferCoordinatorController:
@@ -290,8 +297,7 @@ class TransferManager:
         if extra_main_kwargs:
             main_kwargs.update(extra_main_kwargs)
         coordinator.set_status_to_queued()
-        for callback in get_callbacks(future, "queued"):
-            callback()
+        # (on_queued subscribers are told by the submission task, once)
         try:
             coordinator.submit(self._submitters, submission_task_cls(coordinator, main_kwargs))
         except BaseException as exc:

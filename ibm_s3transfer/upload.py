@@ -51,6 +51,7 @@ from ibm_s3transfer.tasks import SubmissionTask, Task
 from ibm_s3transfer.utils import (
     IO_BLOCK_SIZE,
     ChunksizeAdjuster,
+    OSUtils,
     ProgressReporter,
     crc32_to_b64,
     get_callbacks,
@@ -99,9 +100,10 @@ _HASHING = _HashingSlots(max(1, min(4, os.cpu_count() or 1)), _DIGEST_BLOCK)
 class UploadBody:
     """A seekable request body over a region of a file descriptor, or over a memory view.
 
-    ``read(n)`` returns a memoryview of at most ``n`` bytes that stays valid until the
-    next read from the same thread (the HTTP layer and the signer consume each block
-    before asking for the next). Progress is reported, and bandwidth consumed, only
+    ``read(n)`` returns ``bytes``, as any file object does. The SDK's own consumers (the
+    HTTP layer, the aws-chunked framer) call ``read_view(n)`` instead: a memoryview of at
+    most ``n`` bytes that stays valid until the next read from the same thread, so no
+    block is copied on its way to the socket. Progress is reported, and bandwidth consumed, only
     while the body is being *sent* (between ``before-send`` and the response): reads by
     the signer or by checksum code are not counted. Seeking back reports negative
     progress, so a resent part does not count twice.
@@ -129,6 +131,7 @@ class UploadBody:
         self._transferring = False
         self._reported = 0
         self._sha256_hex: Optional[str] = None
+        self._crc32_b64: Optional[str] = None
 
     # -- file protocol ----------------------------------------------------------------
     def readable(self) -> bool:
@@ -157,7 +160,12 @@ class UploadBody:
         self._pos = position
         return position
 
-    def read(self, amount: Optional[int] = -1) -> Any:
+    def read(self, amount: Optional[int] = -1) -> bytes:
+        data = self.read_view(amount)
+        return data if isinstance(data, bytes) else bytes(data)
+
+    def read_view(self, amount: Optional[int] = -1) -> Any:
+        """Like ``read``, but a memoryview valid until this thread's next read (no copy)."""
         left = self._length - self._pos
         if left <= 0:
             return b""
@@ -212,6 +220,12 @@ class UploadBody:
 
     def signal_not_transferring(self) -> None:
         self._transferring = False
+
+    def precomputed_checksum(self, algorithm: str) -> Optional[str]:
+        """The base64 checksum of the whole body, when computed with the SHA-256 (the client uses it)."""
+        if algorithm == "crc32" and self._pos == 0:
+            return self._crc32_b64
+        return None
 
     @property
     def precomputed_sha256_hex(self) -> Optional[str]:
@@ -341,12 +355,13 @@ class _Source:
 class FileRegionSource(_Source):
     """A regular file read with pread (filename or plain binary file object)."""
 
-    def __init__(self, fd: int, start: int, size: int, owned: bool, fileobj: Any = None) -> None:
+    def __init__(self, fd: int, start: int, size: int, owned: bool, fileobj: Any = None, close: Any = None) -> None:
         self.fd = fd
         self.start = start
         self.size = size
         self._owned = owned
         self._fileobj = fileobj
+        self._close = close
 
     def body(self, offset: int, length: int, **kwargs: Any) -> UploadBody:
         return UploadBody(length, fd=self.fd, offset=self.start + offset, **kwargs)
@@ -359,7 +374,9 @@ class FileRegionSource(_Source):
                 pass
 
     def close(self) -> None:
-        if self._owned:
+        if self._close is not None:
+            self._close()
+        elif self._owned:
             try:
                 os.close(self.fd)
             except OSError:
@@ -407,6 +424,8 @@ def open_source(fileobj: Any, osutil: Any) -> _Source:
         if osutil.is_special_file(path):
             stream = osutil.open(path, "rb")
             return StreamSource(stream, None, owned=True)
+        if type(osutil).open is not OSUtils.open or type(osutil).get_file_size is not OSUtils.get_file_size:
+            return _custom_source(osutil, path)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
             size = os.fstat(fd).st_size
@@ -433,6 +452,19 @@ def open_source(fileobj: Any, osutil: Any) -> _Source:
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         size = None
     return StreamSource(fileobj, size, owned=False)
+
+
+def _custom_source(osutil: Any, path: str) -> _Source:
+    """A file read through a user's ``OSUtils`` (its ``get_file_size`` and ``open``), with pread when it has a descriptor."""
+    size = osutil.get_file_size(path)
+    stream = osutil.open(path, "rb")
+    try:
+        fd = stream.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode) and stream.seekable():
+            return FileRegionSource(fd, stream.tell(), size, owned=False, fileobj=stream, close=stream.close)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        pass
+    return StreamSource(stream, size, owned=True)
 
 
 # -- argument routing --------------------------------------------------------------------------
@@ -474,6 +506,10 @@ class ChecksumPlan:
             algorithm = algorithm or self.full_object[len("Checksum") :]
         elif algorithm is None and setting == "when_supported":
             algorithm = "CRC32"
+        # The parameter is sent only when the caller (or the manager's default) named an
+        # algorithm, as spelled (ibm-cos-sdk passes it through); the client's own default
+        # checksum is still computed here when the plan asks for CRC32.
+        self.requested_algorithm: Optional[str] = algorithm if self.full_object is not None else extra_args.get("ChecksumAlgorithm")
         self.algorithm: Optional[str] = algorithm.upper() if isinstance(algorithm, str) else None
         endpoint = getattr(client.meta, "endpoint_url", "") or ""
         self.trailer = endpoint.startswith("https:")
@@ -660,19 +696,21 @@ class _UploadContext(MultipartJob):
         # A caller-given full-object checksum is the one a single PutObject sends.
         own_crc = self.plan.crc32 and not (whole_object and self.plan.full_object)
         crc = body.compute_digests(own_crc, self.plan.sha256_for_signer)
-        params: Dict[str, Any] = {}
-        if self.plan.algorithm:
-            params["ChecksumAlgorithm"] = self.plan.algorithm
         if crc is not None:
-            params["ChecksumCRC32"] = crc32_to_b64(crc)
+            # handed to the client through the body, not as a parameter (what users'
+            # Stubber expectations and handlers see stays ibm-cos-sdk's)
+            body._crc32_b64 = crc32_to_b64(crc)
+        params: Dict[str, Any] = {}
+        if self.plan.requested_algorithm:
+            params["ChecksumAlgorithm"] = self.plan.requested_algorithm
         return params
 
     # -- multipart -----------------------------------------------------------------------
     def multipart(self, transfer_future: Any) -> None:
         coordinator = self.coordinator
         create_args = _drop(self.extra_args, CREATE_MULTIPART_BLOCKLIST)
-        if self.plan.algorithm:
-            create_args["ChecksumAlgorithm"] = self.plan.algorithm
+        if self.plan.requested_algorithm:
+            create_args["ChecksumAlgorithm"] = self.plan.requested_algorithm
         if self.plan.full_object:
             create_args["ChecksumType"] = "FULL_OBJECT"
         self.create(create_args)
@@ -765,7 +803,7 @@ class PutObjectTask(Task):
         _send_with_retries(
             self._transfer_coordinator,
             body,
-            lambda: context.client.put_object(Bucket=context.bucket, Key=context.key, Body=body, ContentLength=size, **args),
+            lambda: context.client.put_object(Bucket=context.bucket, Key=context.key, Body=body, **args),
         )
         context.source.finish()
 
@@ -784,7 +822,7 @@ class UploadPartTask(Task):
             body,
             lambda: client.upload_part(
                 Bucket=context.bucket, Key=context.key, UploadId=context.upload_id, PartNumber=number,
-                Body=body, ContentLength=length, **args
+                Body=body, **args
             ),
         )
         entry: Dict[str, Any] = {"ETag": response["ETag"], "PartNumber": number}

@@ -52,6 +52,9 @@ def create_service_resource(session: Any, service_name: str, client: Any, api_ve
 
 
 def _loader_for(session: Any) -> Loader:
+    loader = getattr(session, "_loader", None)
+    if loader is not None and hasattr(loader, "list_available_services"):
+        return loader
     paths: List[str] = []
     core = getattr(session, "_session", None)
     if core is not None:

@@ -152,3 +152,33 @@ def test_custom_ttl():
         assert data["expires_in"] == 120
         assert e.api_key == "my-key"
         assert e.instance_id == "crn:v1:bluemix:public:cloud-object-storage:global:a/1:2::"
+
+
+# -- bounded state ------------------------------------------------------------------------------------------
+
+def test_request_history_is_capped(monkeypatch):
+    from ibm_cos_emulator import Emulator, iam
+
+    monkeypatch.setattr(iam, "MAX_REQUEST_HISTORY", 5)
+    with Emulator() as e:
+        for _ in range(12):
+            emu_http.iam_token(e.endpoint_url, {"grant_type": "urn:ibm:params:oauth:grant-type:apikey",
+                                                "apikey": "unknown-" + "x" * 5000})
+        assert len(e.iam_requests) == 5
+        assert e.iam_requests[-1]["error_code"] == "BXNIM0415E"
+
+
+def test_expired_and_excess_tokens_are_pruned(monkeypatch):
+    from ibm_cos_emulator import Emulator, iam
+
+    monkeypatch.setattr(iam, "MAX_TOKENS", 3)
+    with Emulator(token_ttl=60) as e:
+        old = [emu_http.get_token(e.endpoint_url, e.api_key) for _ in range(3)]
+        assert e.iam.token_counts() == (3, 3)
+        e.advance_time(iam.EXPIRED_GRACE + 120)
+        new = emu_http.get_token(e.endpoint_url, e.api_key)
+        assert e.iam.token_counts() == (1, 3)  # expired access tokens gone; refresh tokens live 30 days
+        assert e.iam.check(old[0]).status == "invalid" and e.iam.check(new).status == "valid"
+        for _ in range(5):
+            emu_http.get_token(e.endpoint_url, e.api_key)
+        assert e.iam.token_counts() == (3, 3)  # never more than MAX_TOKENS

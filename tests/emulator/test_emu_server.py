@@ -93,7 +93,7 @@ def test_persistence_across_restart(tmp_path):
     up = client.request("POST", obj_path(bucket, "pending"), [("uploads", "")]).xml().findtext("UploadId")
     token = emu_http.get_token(first.endpoint_url, first.api_key)
     first.stop()
-    assert os.path.exists(os.path.join(data_dir, "state.pickle"))
+    assert os.path.exists(os.path.join(data_dir, "state.db"))
     assert os.listdir(os.path.join(data_dir, "blobs"))  # the big body is stored as a blob
 
     second = Emulator(data_dir=data_dir).start()

@@ -49,7 +49,8 @@ def _capture(client):
     seen = []
 
     def handler(request, **kwargs):
-        seen.append((request.method, request.url, dict(request.headers.items())))
+        # prepared requests hold bytes values, as ibm-cos-sdk's do
+        seen.append((request.method, request.url, {k: v.decode("utf-8") if isinstance(v, bytes) else v for k, v in request.headers.items()}))
 
     client.meta.events.register("before-send.s3", handler)
     return seen

@@ -57,7 +57,8 @@ class Recorder:
         entry = {
             "method": request.method,
             "url": request.url,
-            "headers": {k.lower(): v for k, v in request.headers.items()},
+            # prepared requests hold bytes values, as ibm-cos-sdk's do
+            "headers": {k.lower(): v.decode("utf-8") if isinstance(v, bytes) else v for k, v in request.headers.items()},
         }
         with self._lock:
             self.requests.append(entry)

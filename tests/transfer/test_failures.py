@@ -264,7 +264,8 @@ def test_process_pool_downloader_verifies_composite_and_full_crc32(emu, client, 
 
 def test_download_failing_halfway_leaves_no_file(emu, client, bucket, multipart_object, tmp_path):
     key, _ = multipart_object
-    rule = emu.faults.truncate(after_bytes=2 * MB, method="GET", path="/" + key + "$", times=None)
+    # a cut body is resumed where it stopped: 5 attempts of 64 KiB never finish a 6 MiB range
+    rule = emu.faults.truncate(after_bytes=64 * 1024, method="GET", path="/" + key + "$", times=None)
     target = tmp_path / "out.bin"
     with pytest.raises(Boto3RetriesExceededError):
         client.download_file(bucket, key, str(target), Config=SMALL)
@@ -372,4 +373,4 @@ def test_large_parts_are_fetched_in_smaller_verified_ranges(emu, client, bucket,
     assert rule.hits == 1 and target.read_bytes() == data
     ranges = sorted(r["headers"]["range"] for r in recorder.matching("GET", "/lp"))
     # parts of 10, 10 and 5 MiB, fetched in ranges of at most 5 MiB that stay inside a part
-    assert {"bytes=0-5242879", "bytes=5242880-10485759", "bytes=10485760-15728639", "bytes=20971520-26214399"} <= set(ranges)
+    assert {"bytes=0-5242879", "bytes=5242880-10485759", "bytes=10485760-15728639", "bytes=20971520-"} <= set(ranges)  # the last range is open-ended
