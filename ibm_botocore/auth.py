@@ -221,7 +221,7 @@ class SigV4Auth(BaseSigner):
     def add_auth(self, request: RequestLike) -> None:
         if self.credentials is None:
             raise NoCredentialsError()
-        stamp = datetime.datetime.utcnow().strftime(SIGV4_TIMESTAMP)
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime(SIGV4_TIMESTAMP)
         request.context["timestamp"] = stamp
         self._modify_request_before_signing(request)
         headers = self.headers_to_sign(request)
@@ -355,7 +355,7 @@ class S3SigV4PostAuth(SigV4Auth):
     """Presigned POST policy signing: fills ``request.context['s3-presign-post-fields']``."""
 
     def add_auth(self, request: RequestLike) -> None:
-        stamp = datetime.datetime.utcnow().strftime(SIGV4_TIMESTAMP)
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime(SIGV4_TIMESTAMP)
         request.context["timestamp"] = stamp
         fields = dict(request.context.get("s3-presign-post-fields") or {})
         policy = dict(request.context.get("s3-presign-post-policy") or {})

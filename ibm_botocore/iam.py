@@ -142,9 +142,10 @@ class DefaultTokenManager(TokenManager):
         now = self._now()
         left = self._seconds_left(now)
         if left is not None and left > self._mandatory:
+            token = self._token  # served even if the background refresh below finishes first
             if left <= self._advisory:
                 self._maybe_start_background_refresh(now)
-            return self._token
+            return token
         # No token, or inside the mandatory window: wait for a refresh.
         self._refresh(mandatory=True)
         return self._token

@@ -184,7 +184,7 @@ class S3PostPresigner:
         signer._check_presignable()
         fields = dict(fields or {})
         conditions = list(conditions or [])
-        expiration = datetime.datetime.utcnow() + datetime.timedelta(seconds=expires_in)
+        expiration = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=expires_in)
         policy = {"expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"), "conditions": conditions}
         request = create_request_object(request_dict)
         request.context["s3-presign-post-fields"] = fields

@@ -47,6 +47,16 @@ ALGORITHMS: Dict[str, Callable[[bytes], bytes]] = {
 CRC32C_LIMIT = 1024 * 1024
 
 
+def digest(algorithm: str, data: bytes) -> Optional[bytes]:
+    """The raw ``algorithm`` digest of ``data`` (``crc32``, ``crc32c``, ``sha1``, ``sha256``; any
+    case), or None when the emulator does not compute it (unknown, or CRC32C over the limit)."""
+    algo = algorithm.lower()
+    if algo == "crc32c":
+        return _crc32c(data) if len(data) <= CRC32C_LIMIT else None
+    func = ALGORITHMS.get(algo)
+    return func(data) if func is not None else None
+
+
 def verify_payload(headers: Mapping[str, str], payload: bytes) -> None:
     """Raise a COS error when Content-MD5 or an x-amz-checksum-* value does not match ``payload``.
 
@@ -67,16 +77,13 @@ def verify_payload(headers: Mapping[str, str], payload: bytes) -> None:
                                                                   "x-amz-checksum-mode"):
             continue
         algo = name[len("x-amz-checksum-"):]
-        if algo == "crc32c" and len(payload) <= CRC32C_LIMIT:
-            func: Optional[Callable[[bytes], bytes]] = _crc32c
-        else:
-            func = ALGORITHMS.get(algo)
-        if func is None:
+        actual = digest(algo, payload)
+        if actual is None:
             continue
         try:
             wanted = base64.b64decode(value.strip(), validate=True)
         except (binascii.Error, ValueError):
             raise CosError(400, "InvalidRequest", f"Value for {name} header is invalid.") from None
-        if func(payload) != wanted:
+        if actual != wanted:
             raise CosError(400, "BadDigest",
                            f"The {algo.upper()} you specified did not match the calculated checksum.")

@@ -71,6 +71,8 @@ class CosLayer:
             req.query = routes.engine_query(req.query)
             with self.state.lock:
                 meta = self.gate(req, op, principal)
+                if req.method == "PUT" and op.level == routes.OBJECT:
+                    motofix.add_lock_bucket_md5(self.engine, req)
                 handler = getattr(self, op.handler) if op.handler else self.forward
                 return handler(req, meta, principal)
         except CosError as err:
@@ -342,14 +344,17 @@ class CosLayer:
         resp = self.engine.forward(req)
         for name in self._ECHOED:
             resp.headers.remove(name)
-        if req.method == "HEAD" and resp.status == 200 and not req.has_arg("partNumber") and \
-                (req.header("x-amz-checksum-mode") or "").upper() == "ENABLED":
-            motofix.qualify_head_checksum(self.engine.object(meta.name, req.key or ""), resp)
+        motofix.show_checksum(self.engine, req, resp)
         if resp.status in (200, 206, 304):
             ret = self.state.retention.get((meta.name, req.key or ""))
             if ret is not None:
                 for name, value in rules.retention_headers(ret):
                     resp.headers.set(name, value)
+        return resp
+
+    def create_multipart(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
+        resp = self.engine.forward(req)
+        motofix.created_multipart(self.engine, req, resp)
         return resp
 
     def upload_part(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
@@ -421,9 +426,12 @@ class CosLayer:
         if not motofix.require_upload(self.engine, meta.name, key, req.args.get("uploadId", "")):
             return self.engine.forward(req)
         ret = rules.retention_for_write(meta, req.headers.lower_dict(), self.clock.now())
+        checksum = motofix.CompletionChecksum.before(self.engine, meta.name, req.args.get("uploadId", ""), req.body)
         resp = self.engine.forward(req)
         if resp.ok:
             self._store(meta.name, key, ret)
+            if checksum is not None:
+                checksum.apply(self.engine.object(meta.name, key))
         return resp
 
     def delete_object(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:

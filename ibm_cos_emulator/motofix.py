@@ -6,8 +6,11 @@
 * CreateBucket accepts COS location constraints such as ``us-south-standard`` (the COS layer
   keeps the location; moto is asked to create a plain bucket).
 * Errors carry COS's ``Resource``/``RequestId``/``httpStatusCode`` elements.
-* HeadObject with checksum mode gives a multipart object's composite checksum as
-  ``<b64>-<parts>`` with ``x-amz-checksum-type: COMPOSITE``, as GetObject does (moto: bare value).
+* CreateBucket answers with ``Location: /<bucket>`` (moto before 5.2: no Location).
+* Object PUTs in an object-lock bucket need no Content-MD5 (moto 5.0 insists on one).
+* Checksums follow one convention on every moto version (see "checksums" below): moto 5.0 never
+  shows a stored checksum on GET/HEAD, 5.1 shows a multipart object's composite checksum bare
+  (it then reads as a wrong full-object checksum), and only 5.2 knows checksum types.
 * CopyObject of an object with a composite (per-part) checksum gives the copy -- a single-part
   object -- the full-object checksum of its bytes (moto copies the composite value without its
   part count, which then reads as a wrong full-object checksum).
@@ -15,11 +18,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .checksums import ALGORITHMS, _crc32c
+from .checksums import digest
 from .engine import MotoEngine
 from .errors import CosError, error_response
 from .wire import Headers, Request, Response, xml_response
@@ -47,7 +51,22 @@ def without_body_headers(headers: Headers, extra: Sequence[str] = ()) -> Headers
 
 def create_bucket(engine: MotoEngine, req: Request, cos_headers: Sequence[str]) -> Response:
     """Create the bucket in moto without the COS location body and COS-only headers."""
-    return engine.forward(req, body=b"", headers=without_body_headers(req.headers, cos_headers))
+    resp = engine.forward(req, body=b"", headers=without_body_headers(req.headers, cos_headers))
+    if resp.ok and "location" not in resp.headers:
+        resp.headers.set("Location", "/" + (req.bucket or ""))
+    return resp
+
+
+def add_lock_bucket_md5(engine: MotoEngine, req: Request) -> None:
+    """Give an object PUT into an object-lock bucket the Content-MD5 moto 5.0 requires there.
+
+    The payload's own checksums were verified before; the added header describes the same bytes.
+    """
+    if "content-md5" in req.headers or req.has_arg("uploadId"):
+        return
+    bucket = engine.bucket(req.bucket or "")
+    if bucket is not None and getattr(bucket, "object_lock_enabled", False):
+        req.headers.set("Content-MD5", base64.b64encode(hashlib.md5(req.body).digest()).decode("ascii"))
 
 
 def require_upload(engine: MotoEngine, bucket: str, key: str, upload_id: str) -> bool:
@@ -120,16 +139,111 @@ def cos_style_error(req: Request, resp: Response) -> Response:
     return fixed
 
 
-def qualify_head_checksum(key: Any, resp: Response) -> None:
-    """Give HeadObject's composite checksum its ``-<parts>`` suffix and checksum type."""
-    algorithm = getattr(key, "checksum_algorithm", None)
-    if not algorithm or getattr(key, "checksum_type", None) != "COMPOSITE":
+# -- checksums ------------------------------------------------------------------------------------
+# The emulator keeps each object's checksum convention itself, in the fields moto 5.2 gives its
+# keys (checksum_algorithm, checksum_value, checksum_type, checksum_parts; set here on every moto
+# version, so they persist with moto's state), and writes the checksum headers of GET/HEAD itself:
+#   * PutObject: the checksum moto stored, bare, no type (as moto 5.2 and COS answer).
+#   * CompleteMultipartUpload: the type asked for at CreateMultipartUpload (COMPOSITE when only an
+#     algorithm was given): COMPOSITE is the checksum of the listed parts' digests, shown as
+#     ``<b64>-<parts>``; FULL_OBJECT is the checksum of the object's bytes.
+#   * GetObject without Range, HeadObject without partNumber, with ``x-amz-checksum-mode: ENABLED``:
+#     ``x-amz-checksum-<algorithm>`` and, when known, ``x-amz-checksum-type``; otherwise none.
+_SHOWN_CHECKSUMS = ("x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1",
+                    "x-amz-checksum-sha256", "x-amz-checksum-crc64nvme", "x-amz-checksum-type",
+                    "x-amz-checksum-algorithm")
+_UPLOAD_ID = re.compile(rb"<UploadId>([^<]+)</UploadId>")
+_PART_NUMBER = re.compile(rb"<PartNumber>\s*(\d+)\s*</PartNumber>")
+
+
+def created_multipart(engine: MotoEngine, req: Request, resp: Response) -> None:
+    """Remember the checksum type asked for at CreateMultipartUpload and echo the checksum settings."""
+    if not resp.ok:
         return
-    name = "x-amz-checksum-" + algorithm.lower()
-    value = resp.headers.get(name)
-    if value and "-" not in value:
-        resp.headers.set(name, "%s-%s" % (value, key.checksum_parts))
-        resp.headers.set("x-amz-checksum-type", "COMPOSITE")
+    algorithm = (req.header("x-amz-checksum-algorithm") or "").upper()
+    ctype = (req.header("x-amz-checksum-type") or "").upper()
+    found = _UPLOAD_ID.search(resp.body)
+    bucket = engine.bucket(req.bucket or "")
+    upload = bucket.multiparts.get(found.group(1).decode("utf-8")) if found and bucket is not None else None
+    if upload is not None and ctype:
+        upload.metadata["x-amz-checksum-type"] = ctype
+    if algorithm:
+        resp.headers.set("x-amz-checksum-algorithm", algorithm)
+    if ctype:
+        resp.headers.set("x-amz-checksum-type", ctype)
+
+
+class CompletionChecksum:
+    """The checksum a multipart object gets when its upload completes (made before moto, which
+    disposes of the parts, completes it)."""
+
+    def __init__(self, algorithm: str, ctype: str, part_digests: Optional[List[Optional[bytes]]]) -> None:
+        self.algorithm = algorithm
+        self.ctype = ctype
+        self.part_digests = part_digests
+
+    @classmethod
+    def before(cls, engine: MotoEngine, bucket: str, upload_id: str, body: bytes) -> Optional["CompletionChecksum"]:
+        b = engine.bucket(bucket)
+        upload = b.multiparts.get(upload_id) if b is not None else None
+        if upload is None:
+            return None
+        algorithm = (upload.metadata.get("x-amz-checksum-algorithm") or "").upper()
+        ctype = (upload.metadata.get("x-amz-checksum-type") or "").upper() or ("COMPOSITE" if algorithm else "")
+        digests: Optional[List[Optional[bytes]]] = None
+        if algorithm and ctype == "COMPOSITE":
+            parts = getattr(upload, "parts", {})
+            numbers = [int(n) for n in _PART_NUMBER.findall(body)]
+            if any(n not in parts for n in numbers):
+                return None  # moto refuses this completion (InvalidPart)
+            digests = [digest(algorithm, parts[n].value) for n in numbers]
+        return cls(algorithm, ctype, digests)
+
+    def apply(self, key: Any) -> None:
+        value: Optional[bytes] = None
+        parts: Optional[int] = None
+        if self.ctype == "COMPOSITE" and self.part_digests and None not in self.part_digests:
+            value = digest(self.algorithm, b"".join(d for d in self.part_digests if d is not None))
+            parts = len(self.part_digests)
+        elif self.ctype == "FULL_OBJECT" and self.algorithm:
+            value = digest(self.algorithm, key.value)
+        key.checksum_algorithm = self.algorithm if value is not None else None
+        key.checksum_value = base64.b64encode(value).decode("ascii") if value is not None else None
+        key.checksum_type = self.ctype if value is not None else None
+        key.checksum_parts = parts
+
+
+def _key_version(engine: MotoEngine, req: Request) -> Any:
+    version = req.args.get("versionId")
+    if not version:
+        return engine.object(req.bucket or "", req.key or "")
+    b = engine.bucket(req.bucket or "")
+    try:
+        versions = b.keys.getlist(req.key or "") if b is not None else []
+    except Exception:  # noqa: BLE001 - moto raises on some odd lookups
+        return None
+    return next((k for k in versions if str(getattr(k, "version_id", "")) == version), None)
+
+
+def show_checksum(engine: MotoEngine, req: Request, resp: Response) -> None:
+    """Write the checksum headers of a GetObject/HeadObject answer (see "checksums" above)."""
+    for name in _SHOWN_CHECKSUMS:
+        resp.headers.remove(name)
+    if (req.header("x-amz-checksum-mode") or "").upper() != "ENABLED" or resp.status != 200:
+        return
+    if (req.method == "GET" and req.header("range")) or (req.method == "HEAD" and req.has_arg("partNumber")):
+        return
+    key = _key_version(engine, req)
+    algorithm = getattr(key, "checksum_algorithm", None)
+    value = getattr(key, "checksum_value", None)
+    if not algorithm or not value:
+        return
+    ctype = getattr(key, "checksum_type", None)
+    if ctype == "COMPOSITE" and getattr(key, "checksum_parts", None):
+        value = "%s-%s" % (value, key.checksum_parts)
+    resp.headers.set("x-amz-checksum-" + algorithm.lower(), value)
+    if ctype:
+        resp.headers.set("x-amz-checksum-type", ctype)
 
 
 def composite_source(key: Any) -> bool:
@@ -141,8 +255,8 @@ def full_object_checksum_for_copy(copy: Any, resp: Response) -> None:
     """Replace the composite checksum moto copied onto ``copy`` with the checksum of its bytes."""
     algorithm = (getattr(copy, "checksum_algorithm", None) or "").lower()
     old = getattr(copy, "checksum_value", None)
-    func = _crc32c if algorithm == "crc32c" else ALGORITHMS.get(algorithm)
-    new: Optional[str] = base64.b64encode(func(copy.value)).decode("ascii") if func is not None else None
+    raw = digest(algorithm, copy.value) if algorithm else None
+    new: Optional[str] = base64.b64encode(raw).decode("ascii") if raw is not None else None
     copy.checksum_value = new
     copy.checksum_type = "FULL_OBJECT" if new else None
     copy.checksum_parts = None

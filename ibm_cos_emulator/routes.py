@@ -115,7 +115,7 @@ def _table() -> List[Route]:
         _r("HEAD", OBJECT, None, "HeadObject", "get_object"),
         _r("PUT", OBJECT, None, "PutObject", "put_object", OVERWRITE),
         _r("DELETE", OBJECT, None, "DeleteObject", "delete_object", DELETE),
-        _r("POST", OBJECT, "uploads", "CreateMultipartUpload", None, WRITE),
+        _r("POST", OBJECT, "uploads", "CreateMultipartUpload", "create_multipart", WRITE),
         _r("PUT", OBJECT, "uploadId", "UploadPart", "upload_part", WRITE),
         _r("POST", OBJECT, "uploadId", "CompleteMultipartUpload", "complete_multipart", OVERWRITE),
         _r("DELETE", OBJECT, "uploadId", "AbortMultipartUpload", None, WRITE),

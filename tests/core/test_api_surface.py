@@ -129,7 +129,8 @@ def test_logging_and_notification(client, bucket):
     assert strip(client.get_bucket_notification_configuration(Bucket=bucket)) == {}
 
 
-def test_object_lock_and_retention(client):
+def test_object_lock_and_retention(emulator_client):
+    client = emulator_client
     name = unique_bucket_name()
     client.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
     client.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
@@ -138,10 +139,11 @@ def test_object_lock_and_retention(client):
     default = config["Rule"]["DefaultRetention"]
     assert (default["Mode"], default["Days"]) == ("GOVERNANCE", 1)
     version = client.put_object(Bucket=name, Key="locked", Body=b"1")["VersionId"]
-    # PutObjectLegalHold sends x-amz-checksum-crc32 only (as ibm-cos-sdk does); moto insists on
-    # Content-MD5 there, so its request is checked on the wire (tests/wire) instead.
-    # PutObjectRetention/PutObjectLegalHold send x-amz-checksum-crc32 (as ibm-cos-sdk does);
-    # moto insists on Content-MD5 there, so those requests are checked on the wire (tests/wire).
+    # PutObjectLegalHold sends x-amz-checksum-crc32 only (as ibm-cos-sdk does); the emulator gives
+    # moto 5.0 the Content-MD5 it insists on in an object-lock bucket.
+    client.put_object_legal_hold(Bucket=name, Key="locked", VersionId=version, LegalHold={"Status": "ON"})
+    assert client.get_object_legal_hold(Bucket=name, Key="locked", VersionId=version)["LegalHold"] == {"Status": "ON"}
+    client.put_object_legal_hold(Bucket=name, Key="locked", VersionId=version, LegalHold={"Status": "OFF"})
     head = client.head_object(Bucket=name, Key="locked")
     assert head["ObjectLockMode"] == "GOVERNANCE" and head["ObjectLockRetainUntilDate"].year >= 2026
     client.delete_object(Bucket=name, Key="locked", VersionId=version, BypassGovernanceRetention=True)

@@ -51,7 +51,10 @@ def test_head_404_has_code_and_reason_phrase(client, bucket):
     assert bucket_info.value.response["Error"] == {"Code": "404", "Message": "Not Found"}
 
 
-def test_response_metadata_on_success_and_error(client, bucket):
+def test_response_metadata_on_success_and_error(emulator_client):
+    client = emulator_client
+    bucket = unique_bucket_name()
+    client.create_bucket(Bucket=bucket)
     ok = client.put_object(Bucket=bucket, Key="k", Body=b"v")
     meta = ok["ResponseMetadata"]
     assert METADATA_KEYS <= set(meta)
@@ -66,6 +69,8 @@ def test_response_metadata_on_success_and_error(client, bucket):
     assert METADATA_KEYS <= set(error_meta)
     assert error_meta["RetryAttempts"] == 0
     assert error_meta["HTTPHeaders"]["content-type"].startswith("application/xml")
+    client.delete_object(Bucket=bucket, Key="k")
+    client.delete_bucket(Bucket=bucket)
 
 
 def test_exceptions_namespace(client):

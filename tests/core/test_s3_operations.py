@@ -22,7 +22,8 @@ AWKWARD_KEYS = [
 
 
 # --- buckets ----------------------------------------------------------------------------------
-def test_create_head_list_delete_bucket(client):
+def test_create_head_list_delete_bucket(emulator_client):
+    client = emulator_client
     name = unique_bucket_name("life")
     created = client.create_bucket(Bucket=name)
     assert created["ResponseMetadata"]["HTTPStatusCode"] == 200
