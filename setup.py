@@ -28,7 +28,7 @@ setup(
     ],
     extras_require={
         "emulator": ["moto[server]>=5"],
-        "test": ["pytest>=7", "moto[server]>=5"],
+        "test": ["pytest>=7", "moto[server]>=5", "hypothesis>=6"],
     },
     entry_points={
         "pytest11": ["ibm_cos_emulator = ibm_cos_emulator.pytest_plugin"],

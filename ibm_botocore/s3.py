@@ -122,6 +122,8 @@ def _sse_c(params: Dict[str, Any], key_param: str, md5_param: str) -> None:
     if key is None or md5_param in params:
         # A caller who gives the key MD5 has prepared both values: both are sent as given.
         return
+    if not isinstance(key, (str, bytes, bytearray)):
+        raise ParamValidationError(report="Invalid type for parameter %s, value: %r, type: %s, valid types: <class 'str'>, <class 'bytes'>" % (key_param, key, type(key)))
     raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
     params[key_param] = base64.b64encode(raw).decode("utf-8")
     params[md5_param] = base64.b64encode(get_md5(raw).digest()).decode("utf-8")

@@ -216,20 +216,28 @@ def test_64_mib_multipart_round_trip_through_resets(cos_emulator, faults, direct
     assert not direct.list_multipart_uploads(Bucket=bucket).get("Uploads")
 
 
-def test_bearer_token_expiring_client_side_mid_transfer(cos_emulator, faults, direct, bucket, tmp_path):
-    """Tokens that live two seconds: the client refreshes them during the transfer."""
-    previous = cos_emulator.iam.token_ttl
-    cos_emulator.iam.token_ttl = 2
-    try:
-        client = _client(faults, cos_emulator, auth="iam")
-        data = os.urandom(12 * MB)
-        config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_concurrency=2,
-                                max_bandwidth=6 * MB)
-        before = len(cos_emulator.iam_requests)
-        client.upload_fileobj(io.BytesIO(data), bucket, "tok", Config=config)
-        out = io.BytesIO()
-        client.download_fileobj(bucket, "tok", out, Config=config)
-        assert out.getvalue() == data
-        assert len(cos_emulator.iam_requests) - before >= 2  # refreshed along the way
-    finally:
-        cos_emulator.iam.token_ttl = previous
+def test_bearer_token_expiring_client_side_mid_transfer(tmp_path):
+    """Tokens that live two seconds (an emulator of its own): the client refreshes them during the transfer."""
+    from urllib.parse import urlsplit
+
+    from fault_proxy import FaultProxy
+    from ibm_cos_emulator.server import Emulator
+
+    with Emulator(token_ttl=2) as emu:
+        parts = urlsplit(emu.endpoint_url)
+        proxy = FaultProxy(parts.hostname, parts.port)
+        try:
+            client = _client(proxy, emu, auth="iam")
+            client.create_bucket(Bucket="tokens")
+            data = os.urandom(12 * MB)
+            config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_concurrency=2,
+                                    max_bandwidth=6 * MB)
+            proxy.add("reset-response", method="GET", after=1000)
+            before = len(emu.iam_requests)
+            client.upload_fileobj(io.BytesIO(data), "tokens", "tok", Config=config)
+            out = io.BytesIO()
+            client.download_fileobj("tokens", "tok", out, Config=config)
+            assert out.getvalue() == data
+            assert len(emu.iam_requests) - before >= 2  # refreshed along the way
+        finally:
+            proxy.close()
