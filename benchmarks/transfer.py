@@ -49,7 +49,12 @@ TARGETS = {
     # op: (max cpu ratio, min throughput ratio)
     "upload": (0.5, 2.0),
     "download": (0.6, 1.0),
+    # an object without stored checksums (key "plain-object"): ours checks its ETag (MD5 of
+    # the part MD5s) or not; ibm-cos-sdk checks nothing either way
+    "download-etag": (1.0, 1.5),
+    "download-noetag": (0.6, 1.0),
 }
+ETAG_OPS = {"download-etag": "on", "download-noetag": "off"}
 
 
 def parse_size(text):
@@ -151,8 +156,13 @@ def make_certificate(workdir):
 
 
 def run_worker(python, op, server, path, key, repo, scratch, profile=None):
+    etag = ETAG_OPS.get(op)
+    if etag is not None:
+        op, key = "download", "plain-" + key
     cmd = [python, "-I", WORKER, "--op", op, "--endpoint", server.endpoint, "--key", key, "--file", path,
            "--access-key", server.access_key, "--secret-key", server.secret_key]
+    if etag is not None:
+        cmd += ["--verify-etag", etag]
     if repo:
         cmd += ["--repo", repo]
     if profile:
@@ -198,7 +208,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="1 GiB upload/download benchmark, ours vs ibm-cos-sdk")
     parser.add_argument("--size", type=parse_size, default=parse_size("1GiB"))
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--ops", default="upload,download")
+    parser.add_argument("--ops", default="upload,download,download-etag,download-noetag",
+                        help="upload, download, and (responder only) download-etag / download-noetag: an object "
+                             "without stored checksums, downloaded with and without our ETag check")
     parser.add_argument("--ours-python", default=sys.executable)
     parser.add_argument("--ibm-python", default=os.environ.get("IBM_COS_SDK_PYTHON"))
     parser.add_argument("--backend", choices=("responder", "emulator", "moto"), default="responder")
@@ -216,6 +228,8 @@ def main(argv=None):
         args.size = min(args.size, 32 * 1024 * 1024)
         args.rounds = 1
     ops = [op.strip() for op in args.ops.split(",") if op.strip()]
+    if args.backend != "responder":
+        ops = [op for op in ops if op not in ETAG_OPS]
     sides = [("ours", args.ours_python, REPO)]
     if args.ibm_python:
         sides.append(("ibm-cos-sdk", args.ibm_python, None))
@@ -241,14 +255,14 @@ def main(argv=None):
                 for side, python, repo in sides:
                     target = source if op == "upload" else os.path.join(workdir, "download-%s.bin" % side.replace("-", ""))
                     sync_disk()
-                    if op == "download" and not args.no_prime:
+                    if op.startswith("download") and not args.no_prime:
                         prime_page_cache(workdir, args.size)
                     profile = None
                     if args.profile and side == "ours" and round_no == args.rounds:
                         os.makedirs(args.profile, exist_ok=True)
                         profile = os.path.join(args.profile, "%s.prof" % op)
                     result = run_worker(python, op, server, target, key, repo, scratch, profile)
-                    if op == "download":
+                    if op.startswith("download"):
                         ok = os.path.getsize(target) == args.size
                         if source_sha is not None:
                             ok = ok and file_sha256(target) == source_sha
@@ -259,7 +273,7 @@ def main(argv=None):
                     samples[side][op].append(result)
                     gib = result["bytes"] / float(1 << 30)
                     print(
-                        "round %d %-8s %-11s %8.0f MB/s %6.2f CPU-s/GiB (user %.2f sys %.2f) peak RSS %6.1f MB"
+                        "round %d %-15s %-11s %8.0f MB/s %6.2f CPU-s/GiB (user %.2f sys %.2f) peak RSS %6.1f MB"
                         % (round_no, op, side, result["bytes"] / result["wall_s"] / 1e6, result["cpu_s"] / gib,
                            result["user_s"] / gib, result["sys_s"] / gib, result["peak_rss_kib"] / 1024.0),
                         flush=True,
@@ -298,14 +312,14 @@ def report(samples, ops, sides, args):
     table = {side: {op: medians(samples[side][op]) for op in ops} for side in names}
     print()
     print("medians over %d round(s), %d bytes, backend %s%s" % (args.rounds, args.size, args.backend, " (https)" if args.tls else ""))
-    header = "%-9s %-24s" % ("op", "figure") + "".join("%14s" % n for n in names)
+    header = "%-15s %-24s" % ("op", "figure") + "".join("%14s" % n for n in names)
     if len(names) == 2:
         header += "%14s%10s%8s" % ("ours/theirs", "target", "")
     print(header)
     verdicts = []
     for op in ops:
         for figure in ("MB/s", "CPU-s/GiB", "peak RSS MB"):
-            line = "%-9s %-24s" % (op, figure) + "".join("%14.2f" % table[n][op][figure] for n in names)
+            line = "%-15s %-24s" % (op, figure) + "".join("%14.2f" % table[n][op][figure] for n in names)
             if len(names) == 2:
                 ratio = table["ours"][op][figure] / table[names[1]][op][figure]
                 cpu_max, speed_min = TARGETS[op]

@@ -6,7 +6,10 @@ into one scratch buffer per connection and thrown away, and every object it serv
 the same synthetic one -- ``--object-size`` bytes of a 1 MiB random pattern repeated --
 described as if it had been uploaded in ``--part-size`` parts with CRC32 checksums
 (so it has a composite ``x-amz-checksum-crc32`` of the form ``<b64>-<parts>``, like a
-real S3 object uploaded by an SDK with the default checksum settings).
+real S3 object uploaded by an SDK with the default checksum settings). Its ETag is the
+true one of such an upload: the MD5 of the parts' MD5s, then ``-<parts>``. A key that
+starts with ``plain`` is the same object stored without any checksum (an upload by a
+tool that sends none): downloads of it can only be checked against the ETag.
 
 Supported requests (path-style, signatures are never checked)::
 
@@ -58,8 +61,29 @@ class SyntheticObject:
         self.size = size
         self.part_size = max(PATTERN_SIZE, (part_size // PATTERN_SIZE) * PATTERN_SIZE)
         self.parts = max(1, -(-size // self.part_size))
-        self.etag = '"%s-%d"' % (hashlib.md5(b"bench-object-%d" % size).hexdigest(), self.parts)
+        self.etag = self._multipart_etag()
         self.composite = self._composite_crc()
+
+    def _md5_of(self, start, length):
+        digest = hashlib.md5()
+        pos, end = start, start + length
+        while pos < end:
+            off = pos % PATTERN_SIZE
+            n = min(end - pos, PATTERN_SIZE)
+            digest.update(self.doubled[off:off + n])
+            pos += n
+        return digest.digest()
+
+    def _multipart_etag(self):
+        """The true ETag of a multipart upload: MD5 of the parts' MD5s, then ``-<parts>``."""
+        digests, cache = [], {}
+        for i in range(self.parts):
+            start = i * self.part_size
+            length = min(self.part_size, self.size - start)
+            if length not in cache:  # parts start on pattern boundaries: equal lengths, equal bytes
+                cache[length] = self._md5_of(start, length)
+            digests.append(cache[length])
+        return '"%s-%d"' % (hashlib.md5(b"".join(digests)).hexdigest(), self.parts)
 
     def _crc_of(self, start, length):
         crc = 0
@@ -235,12 +259,13 @@ class Handler(threading.Thread):
                     b'<IsTruncated>false</IsTruncated></ListMultipartUploadsResult>')
             self.send("200 OK", [("Content-Type", "application/xml")], body)
         elif method in ("HEAD", "GET"):
-            self.serve_object(method, args, headers)
+            self.serve_object(method, args, headers, key)
         else:
             self.send("405 Method Not Allowed")
 
-    def serve_object(self, method, args, headers):
+    def serve_object(self, method, args, headers, key=""):
         obj = self.server.obj
+        stored_checksum = not key.startswith("plain")
         common = [("ETag", obj.etag), ("Last-Modified", "Wed, 01 May 2024 12:00:00 GMT"),
                   ("Accept-Ranges", "bytes"), ("Content-Type", "binary/octet-stream")]
         start, end = 0, obj.size - 1
@@ -259,7 +284,7 @@ class Handler(threading.Thread):
             end = min(int(b), obj.size - 1) if b else obj.size - 1
             status = "206 Partial Content"
             extra.append(("Content-Range", "bytes %d-%d/%d" % (start, end, obj.size)))
-        elif headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
+        elif stored_checksum and headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
             extra.append(("x-amz-checksum-crc32", obj.composite))
             extra.append(("x-amz-checksum-type", "COMPOSITE"))
         length = max(0, end - start + 1)

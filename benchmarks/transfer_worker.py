@@ -33,6 +33,8 @@ def main(argv=None):
     parser.add_argument("--secret-key", default="bench-secret-key")
     parser.add_argument("--profile", default=None, help="write a cProfile of the transfer here")
     parser.add_argument("--verify", default=None, help="CA bundle for an https endpoint")
+    parser.add_argument("--verify-etag", choices=("default", "on", "off"), default="default",
+                        help="TransferConfig(verify_etag=...) (ours only; ibm-cos-sdk has no such check)")
     args = parser.parse_args(argv)
     if args.repo:
         sys.path.insert(0, args.repo)
@@ -60,7 +62,15 @@ def main(argv=None):
         client.upload_file(args.file, args.bucket, args.key)
         size = os.path.getsize(args.file)
     else:
-        client.download_file(args.bucket, args.key, args.file)
+        config = None
+        if args.verify_etag != "default":
+            from ibm_boto3.s3.transfer import TransferConfig
+
+            try:
+                config = TransferConfig(verify_etag=args.verify_etag == "on")
+            except TypeError:  # ibm-cos-sdk: no ETag check to switch
+                config = None
+        client.download_file(args.bucket, args.key, args.file, Config=config)
         size = os.path.getsize(args.file)
     if profiler is not None:
         profiler.disable()

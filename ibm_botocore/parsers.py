@@ -11,6 +11,7 @@ list responses with thousands of entries cost one dictionary lookup per XML elem
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from typing import TYPE_CHECKING
@@ -199,7 +200,11 @@ class ResponseParser:
         if status >= 301:
             parsed = self._parse_error(response, lowered)
         else:
-            parsed = {} if shape is None else self._parse_success(response, lowered, shape)
+            try:
+                parsed = {} if shape is None else self._parse_success(response, lowered, shape)
+            except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
+                # a value of the wrong type (a date that is not one, a number that is not one)
+                raise ResponseParserError("Unable to parse response: %s" % (exc,))
             parsed["ResponseMetadata"] = _header_metadata(lowered)
         metadata = parsed.get("ResponseMetadata")
         if metadata is None:

@@ -161,6 +161,8 @@ def _sse_c(params: Dict[str, Any], key_param: str, md5_param: str) -> None:
     if key is None or md5_param in params:
         # A caller who gives the key MD5 has prepared both values: both are sent as given.
         return
+    if not isinstance(key, (str, bytes, bytearray)):
+        raise ParamValidationError(report="Invalid type for parameter %s, value: %r, type: %s, valid types: <class 'str'>, <class 'bytes'>" % (key_param, key, type(key)))
     raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
     params[key_param] = base64.b64encode(raw).decode("utf-8")
     params[md5_param] = base64.b64encode(get_md5(raw).digest()).decode("utf-8")
@@ -479,8 +481,22 @@ def customize_response(
         _decode_list_keys(name, parsed)
 
 
+_MULTIPART_ETAG_VALUE = re.compile(r'^"?[0-9a-fA-F]{32}-\d+"?$')
+
+
 def checksum_validating_body(headers: Mapping[str, str], raw: Any, content_length: Optional[int]) -> Optional[Any]:
-    """A checksum-checking body for a full-object response checksum we can verify, else None."""
+    """A checksum-checking body for a full-object response checksum we can verify, else None.
+
+    The convention is read, not guessed: ``x-amz-checksum-type`` other than FULL_OBJECT, a
+    ``-N`` value, or -- with no type -- a multipart object (``-N`` ETag), whose plain
+    value servers compute differently, is not checked here (the transfer
+    manager checks such objects itself).
+    """
+    kind = (headers.get("x-amz-checksum-type") or "").upper()
+    if kind and kind != "FULL_OBJECT":
+        return None
+    if not kind and _MULTIPART_ETAG_VALUE.match(headers.get("etag") or headers.get("ETag") or ""):
+        return None
     for algorithm in checksums.RESPONSE_PRIORITY:
         value = headers.get("x-amz-checksum-%s" % algorithm)
         if not value or "-" in value:

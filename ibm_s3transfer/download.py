@@ -41,7 +41,6 @@ Retries
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
@@ -55,6 +54,7 @@ from ibm_s3transfer.exceptions import ChecksumMismatchError, RetriesExceededErro
 from ibm_s3transfer.integrity import (  # noqa: F401  (re-exported: the downloaders' shared plan)
     HEAD_ARGS,
     Verifier,
+    digest_written,
     md5_of_written,
     part_ranges,
     plan_verification,
@@ -463,7 +463,7 @@ class _DownloadState:
             if not verifier.reads_back or self._read_back_matches() is not False:
                 self._finalize()
                 return
-        elif verifier.mode == "composite" and self._recheck_with_part_sizes():
+        elif verifier.mode in ("composite", "either") and self._recheck_with_part_sizes():
             # the parts were not all the size of part 1: the data matches the real parts
             self._finalize()
             return
@@ -475,17 +475,21 @@ class _DownloadState:
             # The same bytes arrived twice. A composite CRC32 was checked assuming equal
             # parts: check it again with the real part sizes. Then the ETag decides: a
             # checksum convention we misread must not reject good data.
-            verdict = self._recheck_with_part_sizes() if verifier.mode == "composite" else False
+            composite = verifier.mode in ("composite", "either")
+            verdict = self._recheck_with_part_sizes() if composite else False
             if verdict:
                 self._finalize()
                 return
             etag = verifier.etag_check()
+            real_sizes = getattr(self, "_part_sizes", None)
+            if etag is not None and etag.mode == "md5-parts" and real_sizes:
+                etag.part_bounds = [sum(real_sizes[:i]) for i in range(len(real_sizes))]
             by_etag = md5_of_written(etag, self.writer.read_at, self._total()) if etag is not None else None
             if by_etag:
                 logger.debug("%s, but it matches the ETag; accepting it", message)
                 self._finalize()
                 return
-            if verifier.strict and (verdict is False or by_etag is False or verifier.mode != "composite"):
+            if verifier.strict and (verdict is False or by_etag is False or not composite):
                 raise RetriesExceededError(ChecksumMismatchError(message + " (the same data arrived twice)"))
             logger.warning("%s, but the same data arrived twice and cannot be checked otherwise; accepting it", message)
             self._finalize()
@@ -534,22 +538,8 @@ class _DownloadState:
         reader = getattr(self.writer, "read_at", None)
         if reader is None:
             return None
-        digest = hashlib.new(self.verifier.mode)
-        total = self._total()
-        buffer = thread_buffer()
-        offset = 0
-        try:
-            while offset < total:
-                view = buffer[: min(len(buffer), total - offset)]
-                got = reader(offset, view)
-                if got <= 0:
-                    return None
-                digest.update(view[:got])
-                offset += got
-        except (OSError, ValueError, io.UnsupportedOperation):
-            logger.debug("Cannot read the download back to check its %s", self.verifier.mode, exc_info=True)
-            return None
-        return digest.digest() == self.verifier.expected
+        digests = digest_written(reader, [(0, self._total())], self.verifier.mode)
+        return None if digests is None else digests[0] == self.verifier.expected
 
     def _recheck_with_part_sizes(self) -> Optional[bool]:
         """Composite CRC32 over the real part boundaries, re-reading what was written.

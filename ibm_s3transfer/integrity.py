@@ -57,7 +57,7 @@ _CHECKSUM_TYPES = ("", "FULL_OBJECT", "COMPOSITE")
 
 MD5_MODES = ("md5", "md5-parts")
 DESCRIPTIONS = {
-    "crc32": "CRC32 checksum", "composite": "multipart CRC32 checksum", "either": "CRC32 checksum",
+    "crc32": "CRC32 checksum", "composite": "multipart CRC32 checksum", "either": "multipart CRC32 checksum",
     "sha1": "SHA-1 checksum", "sha256": "SHA-256 checksum", "md5": "ETag (MD5)", "md5-parts": "multipart ETag (MD5 of the part MD5s)",
 }
 
@@ -209,26 +209,32 @@ def unique_digests(hashers: Sequence[SegmentMD5]) -> List[Optional[bytes]]:
     return [hasher.digest() for hasher in seen]
 
 
-def md5_of_written(verifier: Verifier, read_at: Callable[[int, memoryview], int], total: int) -> Optional[bool]:
-    """Hash what was written, segment by segment, against the ETag (None if unreadable)."""
+def digest_written(read_at: Callable[[int, memoryview], int], spans: List[Tuple[int, int]], algorithm: str) -> Optional[List[bytes]]:
+    """Read back what was written and hash each span (None when it cannot be read back)."""
     buffer = thread_buffer()
-    digests: List[Optional[bytes]] = []
+    digests: List[bytes] = []
     try:
-        for start, length in verifier.segments(total):
-            md5 = hashlib.md5()
+        for start, length in spans:
+            digest = hashlib.new(algorithm)
             offset, end = start, start + length
             while offset < end:
                 view = buffer[: min(len(buffer), end - offset)]
                 got = read_at(offset, view)
                 if got <= 0:
                     return None
-                md5.update(view[:got])
+                digest.update(view[:got])
                 offset += got
-            digests.append(md5.digest())
+            digests.append(digest.digest())
     except (OSError, ValueError, io.UnsupportedOperation):
-        logger.debug("Cannot read the download back to check its ETag", exc_info=True)
+        logger.debug("Cannot read the download back to check its %s", algorithm, exc_info=True)
         return None
-    return verifier.md5_matches(digests)
+    return digests
+
+
+def md5_of_written(verifier: Verifier, read_at: Callable[[int, memoryview], int], total: int) -> Optional[bool]:
+    """Hash what was written, segment by segment, against the ETag (None if unreadable)."""
+    digests = digest_written(read_at, verifier.segments(total), "md5")
+    return None if digests is None else verifier.md5_matches(digests)
 
 
 def etag_verifier(client: Any, head: Dict[str, Any], bucket: str, key: str, head_args: Dict[str, Any], size: int) -> Tuple[Optional[Verifier], Optional[List[int]]]:

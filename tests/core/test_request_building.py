@@ -141,3 +141,27 @@ def test_malformed_iam_answers_give_a_credential_error(body):
         manager._retry_sleep = lambda seconds: None  # no back-off waits in the test
         with pytest.raises(CredentialRetrievalError):
             manager.get_token()
+
+
+@pytest.mark.parametrize("etag, checksum_type, checked", [
+    ('"9b2cf535f27731c974343645a3985328"', None, True),
+    ('"9b2cf535f27731c974343645a3985328-3"', "FULL_OBJECT", True),
+    ('"9b2cf535f27731c974343645a3985328-3"', None, False),  # older moto: a multipart plain value, no type
+    ('"9b2cf535f27731c974343645a3985328-3"', "COMPOSITE", False),
+    ('"9b2cf535f27731c974343645a3985328"', "SOMETHING_NEW", False),
+])
+def test_response_checksum_convention_is_read(etag, checksum_type, checked):
+    """get_object checks a response CRC32 only when it is known to be the whole body's."""
+    from ibm_botocore.exceptions import FlexibleChecksumError
+
+    headers = {"ETag": etag, "x-amz-checksum-crc32": "AAAAAA=="}
+    if checksum_type:
+        headers["x-amz-checksum-type"] = checksum_type
+    with ScriptedServer([respond(200, b"0123456789", headers)]) as srv:
+        client = make_client(srv.endpoint)
+        body = client.get_object(Bucket="bkt", Key="k", ChecksumMode="ENABLED")["Body"]
+        if checked:
+            with pytest.raises(FlexibleChecksumError):
+                body.read()
+        else:
+            assert body.read() == b"0123456789"

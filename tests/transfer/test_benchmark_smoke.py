@@ -25,10 +25,11 @@ def test_transfer_benchmark_quick_run(tmp_path, tls):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert ("backend responder at https://" in proc.stdout) == tls, proc.stdout
-    for line in ("upload    MB/s", "upload    CPU-s/GiB", "download  peak RSS MB"):
+    for line in ("upload          MB/s", "upload          CPU-s/GiB", "download        peak RSS MB",
+                 "download-etag   MB/s", "download-noetag CPU-s/GiB"):
         assert line in proc.stdout, proc.stdout
     data = json.loads(out.read_text())
-    for op in ("upload", "download"):
+    for op in ("upload", "download", "download-etag", "download-noetag"):
         sample = data["samples"]["ours"][op][0]
         assert sample["bytes"] == 32 * 1024 * 1024 and sample["cpu_s"] > 0 and sample["peak_rss_kib"] > 0
         assert os.path.realpath(sample["module"]).startswith(os.path.realpath(REPO))
