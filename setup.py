@@ -29,9 +29,14 @@ setup(
     extras_require={
         "emulator": ["moto[server]>=5"],
         "test": ["pytest>=7", "moto[server]>=5"],
+        # cos:// for fsspec, pandas, PyArrow, Dask (ibm_boto3.fsspec)
+        "fsspec": ["fsspec>=2023.1"],
+        # what tests/fsspec needs on top of [test]: the data stack it round-trips through cos://
+        "test-data": ["fsspec>=2023.1", "pandas>=1.3", "pyarrow>=10", "dask[distributed]>=2022.1"],
     },
     entry_points={
         "pytest11": ["ibm_cos_emulator = ibm_cos_emulator.pytest_plugin"],
+        "fsspec.specs": ["cos = ibm_boto3.fsspec:COSFileSystem"],
     },
     classifiers=[
         "License :: OSI Approved :: Apache Software License",
