@@ -672,30 +672,31 @@ class COSFileSystem(AbstractFileSystem):
 
     def rm(self, path: Any, recursive: bool = False, maxdepth: Optional[int] = None) -> None:
         """Delete files (DeleteObjects, 1,000 keys per call); with ``recursive``, also buckets named."""
-        paths = self.expand_path(path, recursive=recursive, maxdepth=maxdepth)
         by_bucket: Dict[str, List[str]] = {}
         buckets = []
-        for p in paths:
+        for p in self.expand_path(path, recursive=False):
             bucket, key = self.split_path(p)
-            if key:
-                by_bucket.setdefault(bucket, []).append(key)
+            if recursive:
+                names = self.find(p, maxdepth=maxdepth)
+                if not key:
+                    buckets.append(bucket)
             else:
-                buckets.append(bucket)
+                names = [p] if key else []
+            for name in names:
+                by_bucket.setdefault(bucket, []).append(self.split_path(name)[1])
         for bucket, keys in by_bucket.items():
             for i in range(0, len(keys), DELETE_BATCH):
                 batch = keys[i:i + DELETE_BATCH]
                 response = self._call("delete_objects", bucket, Bucket=bucket,
                                       Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
-                errors = [e for e in response.get("Errors", ()) if e.get("Code") not in _NOT_FOUND]
                 for k in batch:
                     self.invalidate_cache("%s/%s" % (bucket, k))
+                errors = [e for e in response.get("Errors", ()) if e.get("Code") not in _NOT_FOUND]
                 if errors:
                     first = errors[0]
                     raise translate_error(_Failed(first), "%s/%s" % (bucket, first.get("Key")))
         for bucket in buckets:
-            if recursive:
-                self.rmdir(bucket)
-        self.invalidate_cache(self._strip_protocol(path) if isinstance(path, str) else None)
+            self.rmdir(bucket)
 
     # -- URLs -------------------------------------------------------------------------------------
     def sign(self, path: str, expiration: int = 100, **kwargs: Any) -> str:
@@ -703,6 +704,17 @@ class COSFileSystem(AbstractFileSystem):
         bucket, key = self.split_path(path)
         return self.client.generate_presigned_url(
             "get_object", Params=dict(kwargs, Bucket=bucket, Key=key), ExpiresIn=int(expiration))
+
+
+def _send_part(fs: COSFileSystem, path: str, bucket: str, key: str, upload_id: str, number: int,
+               view: memoryview) -> Dict[str, Any]:
+    """UploadPart of one part (a plain function: a pending part keeps no reference to its file)."""
+    response = fs._call("upload_part", path, Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
+                        Body=view, ChecksumAlgorithm="CRC32")
+    part = {"PartNumber": number, "ETag": response["ETag"]}
+    if response.get("ChecksumCRC32"):
+        part["ChecksumCRC32"] = response["ChecksumCRC32"]
+    return part
 
 
 class _Failed(Exception):
@@ -768,14 +780,6 @@ class COSFile(AbstractBufferedFile):
                                  ChecksumAlgorithm="CRC32", **self.extra_args)
         self.upload_id = response["UploadId"]
 
-    def _send_part(self, number: int, view: memoryview) -> Dict[str, Any]:
-        response = self.fs._call("upload_part", self.path, Bucket=self.bucket, Key=self.key, UploadId=self.upload_id,
-                                 PartNumber=number, Body=view, ChecksumAlgorithm="CRC32")
-        part = {"PartNumber": number, "ETag": response["ETag"]}
-        if response.get("ChecksumCRC32"):
-            part["ChecksumCRC32"] = response["ChecksumCRC32"]
-        return part
-
     def _collect(self, block: bool, limit: int) -> None:
         """Wait until at most ``limit`` parts are in flight; raise the first failure."""
         while self._inflight and (len(self._inflight) > limit or not block):
@@ -809,7 +813,8 @@ class COSFile(AbstractBufferedFile):
                     take = full - offset  # no undersized part before the last one
                 self._collect(True, self.fs.max_concurrency - 1)
                 number = len(self.parts) + len(self._inflight) + 1
-                self._inflight.append(pool.submit(self._send_part, number, view[offset:offset + take]))
+                self._inflight.append(pool.submit(_send_part, self.fs, self.path, self.bucket, self.key, self.upload_id,
+                                                  number, view[offset:offset + take]))
                 offset += take
             if not final:
                 self.offset = (self.offset or 0) + full
