@@ -40,6 +40,7 @@ children) builds its own client and token manager on first use.
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import threading
@@ -133,7 +134,6 @@ class _Client:
             kwargs["ibm_api_key_id"] = opts["api_key"]
             if opts.get("instance_id"):
                 kwargs["ibm_service_instance_id"] = opts["instance_id"]
-            config_kwargs.setdefault("signature_version", "oauth")
         elif opts.get("key") or opts.get("secret"):
             kwargs["aws_access_key_id"] = opts.get("key")
             kwargs["aws_secret_access_key"] = opts.get("secret")
@@ -173,6 +173,16 @@ class _Client:
                 workers = 2 * int(self._options.get("max_concurrency") or 4)
                 self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cos-fsspec")
             return self._pool
+
+
+def _fill(body: Any, view: memoryview, path: str) -> None:
+    """Read a response body into ``view`` (exactly its length)."""
+    filled = 0
+    while filled < len(view):
+        count = body.readinto(view[filled:])
+        if not count:
+            raise OSError(errno.EIO, "the response ended early", path)
+        filled += count
 
 
 class COSFileSystem(AbstractFileSystem):
@@ -502,45 +512,34 @@ class COSFileSystem(AbstractFileSystem):
                 raise
             raise new from exc
         body = response["Body"]
+        length = response.get("ContentLength")
         try:
-            return body.read()
+            if length is None:
+                return body.read()
+            # readinto straight from the socket is several times cheaper than read()
+            out = bytearray(length)
+            _fill(body, memoryview(out), path or "%s/%s" % (bucket, key))
+            return bytes(out)
         finally:
             body.close()
 
-    def _get_range_into(self, bucket: str, key: str, start: int, view: memoryview, etag: Optional[str]) -> None:
+    def _get_range_into(self, bucket: str, key: str, start: int, view: memoryview, etag: Optional[str] = None) -> None:
         params: Dict[str, Any] = {"Bucket": bucket, "Key": key, "Range": "bytes=%d-%d" % (start, start + len(view) - 1)}
         if etag:
             params["IfMatch"] = etag
         body = self._call("get_object", "%s/%s" % (bucket, key), **params)["Body"]
         try:
-            filled = 0
-            while filled < len(view):
-                count = body.readinto(view[filled:])
-                if not count:
-                    raise OSError(errno.EIO, "object ended early", "%s/%s" % (bucket, key))
-                filled += count
+            _fill(body, view, "%s/%s" % (bucket, key))
         finally:
             body.close()
 
     def _fetch(self, bucket: str, key: str, start: int, end: int, etag: Optional[str] = None) -> bytes:
         """Bytes ``[start, end)`` (``end`` within the object): in parallel parts when large."""
-        length = end - start
-        part = self.default_block_size
-        if length <= 2 * part or self.max_concurrency == 1:
+        if end - start <= 2 * self.default_block_size or self.max_concurrency == 1:
             return self._get_range(bucket, key, start, end, etag)
-        out = bytearray(length)
-        view = memoryview(out)
-        pool = self._conn.pool
-        futures = [pool.submit(self._get_range_into, bucket, key, start + off, view[off:off + part], etag)
-                   for off in range(0, length, part)]
-        try:
-            for future in futures:
-                future.result()
-        finally:
-            for future in futures:
-                future.cancel()
-        view.release()
-        return bytes(out)
+        fetch = functools.partial(self._get_range_into, bucket, key, etag=etag)
+        pending = _Range(fetch, self._conn.pool, start, end, self.default_block_size, bytearray(end - start))
+        return bytes(pending.view(start, end))
 
     def cat_file(self, path: str, start: Optional[int] = None, end: Optional[int] = None, **kwargs: Any) -> bytes:
         path = self._strip_protocol(path)
@@ -756,7 +755,9 @@ class COSFile(AbstractBufferedFile):
             cache_options = dict(cache_options or {})
             if cache_type == "cos-readahead":
                 cache_options.setdefault("pool", fs._conn.pool)
-                cache_options.setdefault("depth", max(1, fs.max_concurrency // 2))
+                cache_options.setdefault("depth", 2)
+                cache_options.setdefault("fetch_into", functools.partial(
+                    fs._get_range_into, self.bucket, self.key, etag=self.etag))
         elif mode == "xb" and fs.exists(path):
             raise FileExistsError(errno.EEXIST, "file exists", path)
         if mode != "rb" and block_size < MIN_PART_SIZE:
@@ -885,88 +886,120 @@ class COSFile(AbstractBufferedFile):
         super().__del__()
 
 
+class _Range:
+    """Bytes ``[start, end)`` of an object arriving into ``buffer`` in parallel parts of ``part`` bytes."""
+
+    def __init__(self, fetch_into: Any, pool: Optional[ThreadPoolExecutor], start: int, end: int, part: int,
+                 buffer: bytearray, background: bool = False) -> None:
+        self.start, self.end, self.buffer = start, end, buffer
+        self._view = memoryview(buffer)[:end - start]
+        if pool is None or (end - start <= part and not background):
+            fetch_into(start, self._view)  # one request: in the calling thread
+            self.futures: List[Future] = []
+        else:
+            self.futures = [pool.submit(fetch_into, start + off, self._view[off:off + part])
+                            for off in range(0, end - start, part)]
+
+    def view(self, start: int, end: int) -> memoryview:
+        """The bytes ``[start, end)`` (within this range), once they have arrived."""
+        while self.futures:
+            self.futures[0].result()
+            self.futures.pop(0)
+        return self._view[start - self.start:end - self.start]
+
+    def idle(self) -> bool:
+        """Whether no request writes into the buffer any more (so it may be reused)."""
+        for future in self.futures:
+            future.cancel()
+        return all(f.done() for f in self.futures)
+
+
 class COSReadAhead(BaseCache):
     """Read-ahead that engages only on sequential access.
 
-    A read continuing where the previous one ended is served from a buffer of one block and
-    ``depth`` further blocks are fetched in the background; any other read fetches exactly
-    the bytes asked for (no wasted block for random 1 MiB reads)."""
+    A read that starts where the previous one ended is sequential: the bytes come from ranges
+    of at least one block, and ranges covering the next ``depth`` blocks (or the next read's
+    length, if larger) are requested in the background, in parallel block-sized parts. Any
+    other read fetches exactly the bytes asked for, so random 1 MiB reads cost 1 MiB. Receive
+    buffers are reused; each read returns its bytes as a new ``bytes`` object."""
 
     name = "cos-readahead"
 
     def __init__(self, blocksize: int, fetcher: Any, size: int, pool: Optional[ThreadPoolExecutor] = None,
-                 depth: int = 2, **kwargs: Any) -> None:
+                 depth: int = 2, fetch_into: Any = None, **kwargs: Any) -> None:
         super().__init__(blocksize, fetcher, size)
         self.pool = pool
-        self.depth = max(1, depth)
-        self.buf = b""
-        self.buf_start = 0
+        self.depth = max(0, depth)
+        self.fetch_into = fetch_into or self._copy_into
+        self.ranges: List[_Range] = []
+        self.spare: List[bytearray] = []
         self.last_end: Optional[int] = None
-        self.ahead: List[Tuple[int, int, Future]] = []
 
-    def _drop_ahead(self) -> None:
-        for _, _, future in self.ahead:
-            future.cancel()
-        self.ahead = []
+    def _copy_into(self, start: int, view: memoryview) -> None:
+        view[:] = self.fetcher(start, start + len(view))
 
-    def _schedule(self, start: int) -> None:
-        if self.pool is None:
-            return
-        while len(self.ahead) < self.depth:
-            if self.ahead:
-                start = self.ahead[-1][1]
-            if start >= self.size:
-                return
-            end = min(self.size, start + self.blocksize)
-            self.ahead.append((start, end, self.pool.submit(self.fetcher, start, end)))
+    def _buffer(self, length: int) -> bytearray:
+        for i, buf in enumerate(self.spare):
+            if len(buf) >= length:
+                return self.spare.pop(i)
+        return bytearray(length)
 
-    def _next_block(self, start: int) -> bytes:
-        if self.ahead and self.ahead[0][0] == start:
-            _, _, future = self.ahead.pop(0)
-            return future.result()
-        self._drop_ahead()
-        return self.fetcher(start, min(self.size, start + self.blocksize))
+    def _add(self, start: int, end: int, background: bool = False) -> _Range:
+        pending = _Range(self.fetch_into, self.pool, start, end, self.blocksize, self._buffer(end - start),
+                         background)
+        self.ranges.append(pending)
+        self.total_requested_bytes += end - start
+        return pending
+
+    def _release(self, keep: Any) -> None:
+        kept = []
+        for pending in self.ranges:
+            if keep(pending):
+                kept.append(pending)
+            elif pending.idle() and len(self.spare) < 2 + self.depth:
+                self.spare.append(pending.buffer)
+        self.ranges = kept
 
     def _fetch(self, start: Optional[int], stop: Optional[int]) -> bytes:
         start = 0 if start is None else start
         stop = self.size if stop is None else min(stop, self.size)
         if start >= stop:
             return b""
-        buf_end = self.buf_start + len(self.buf)
-        sequential = self.last_end is not None and start == self.last_end
+        sequential = start == self.last_end
         self.last_end = stop
-        if self.buf_start <= start and stop <= buf_end:
+        covered = any(r.start <= start < r.end for r in self.ranges)
+        if not sequential:
+            # a jump: what was read ahead is of no use, unless it holds this read
+            self._release(lambda r: r.start < stop and start < r.end)
+        if covered:
             self.hit_count += 1
-            out = self.buf[start - self.buf_start:stop - self.buf_start]
-            if sequential:
-                self._schedule(buf_end)
-            return out
-        self.miss_count += 1
-        if not sequential or stop - start > self.blocksize:
-            self._drop_ahead()
-            data = self.fetcher(start, stop)
-            self.total_requested_bytes += stop - start
-            self.buf, self.buf_start = data, start
-            return data
+        else:
+            self.miss_count += 1
+        chunk = max(self.blocksize, stop - start) if sequential else stop - start
         pieces = []
         pos = start
-        if self.buf_start <= start < buf_end:
-            pieces.append(self.buf[start - self.buf_start:])
-            pos = buf_end
         while pos < stop:
-            block = self._next_block(pos)
-            if not block:
-                break
-            self.total_requested_bytes += len(block)
-            self.buf, self.buf_start = block, pos
-            pieces.append(block[:stop - pos])
-            pos += len(block)
-        self._schedule(self.buf_start + len(self.buf))
-        return b"".join(pieces) if len(pieces) != 1 else pieces[0]
+            pending = next((r for r in self.ranges if r.start <= pos < r.end), None)
+            if pending is None:
+                pending = self._add(pos, min(self.size, pos + chunk))
+            end = min(stop, pending.end)
+            pieces.append(pending.view(pos, end))
+            pos = end
+        out = bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces)
+        # keep the range holding the next byte and everything after it
+        self._release(lambda r: r.end > stop)
+        if sequential and self.depth:
+            horizon = min(self.size, stop + max(self.depth * self.blocksize, stop - start))
+            pos = max([stop] + [r.end for r in self.ranges])
+            while pos < horizon:
+                end = min(self.size, pos + chunk)
+                self._add(pos, end, background=True)
+                pos = end
+        return out
 
     def close(self) -> None:
-        self._drop_ahead()
-        self.buf = b""
+        self._release(lambda r: False)
+        self.spare = []
 
 
 register_cache(COSReadAhead, clobber=True)
