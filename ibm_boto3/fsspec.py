@@ -233,12 +233,7 @@ class COSFileSystem(AbstractFileSystem):
         path = str(path)
         if path.startswith("cos://"):
             path = path[len("cos://"):]
-        elif path.startswith("cos::"):
-            path = path[len("cos::"):]
-        return path.rstrip("/").lstrip("/")
-
-    def unstrip_protocol(self, name: str) -> str:
-        return "cos://" + name.lstrip("/")
+        return path.strip("/")
 
     @staticmethod
     def split_path(path: str) -> Tuple[str, str]:
@@ -772,6 +767,26 @@ class COSFile(AbstractBufferedFile):
             return b""
         return self.fs._fetch(self.bucket, self.key, start, end, self.etag)
 
+    def read_buffer(self, length: int = -1) -> Any:
+        """``read()`` returning a buffer object (bytes or a memoryview) that may avoid a copy.
+
+        PyArrow's ``PythonFile`` (how pandas and PyArrow read fsspec files) uses this method
+        when the file has it, and wraps the buffer without copying it."""
+        if not self.readable():
+            raise ValueError("File not in read mode")
+        if length < 0:
+            length = self.size - self.loc
+        length = min(self.size - self.loc, length)
+        if length <= 0:
+            return b""
+        cache = self.cache
+        if isinstance(cache, COSReadAhead):
+            out = cache.read_buffer(self.loc, self.loc + length)
+        else:
+            out = cache._fetch(self.loc, self.loc + length)
+        self.loc += len(out)
+        return out
+
     # -- writing ----------------------------------------------------------------------------------
     def _initiate_upload(self) -> None:
         pass  # the multipart upload starts with the first full part
@@ -961,6 +976,13 @@ class COSReadAhead(BaseCache):
         self.ranges = kept
 
     def _fetch(self, start: Optional[int], stop: Optional[int]) -> bytes:
+        return self._read(start, stop, False)
+
+    def read_buffer(self, start: int, stop: int) -> Any:
+        """Like ``_fetch``, but a range fetched for exactly these bytes is handed over without a copy."""
+        return self._read(start, stop, True)
+
+    def _read(self, start: Optional[int], stop: Optional[int], hand_over: bool) -> Any:
         start = 0 if start is None else start
         stop = self.size if stop is None else min(stop, self.size)
         if start >= stop:
@@ -985,7 +1007,11 @@ class COSReadAhead(BaseCache):
             end = min(stop, pending.end)
             pieces.append(pending.view(pos, end))
             pos = end
-        out = bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces)
+        if hand_over and len(pieces) == 1 and (pending.start, pending.end) == (start, stop):
+            out = pieces[0]
+            self.ranges.remove(pending)  # its buffer now belongs to the caller
+        else:
+            out = bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces)
         # keep the range holding the next byte and everything after it
         self._release(lambda r: r.end > stop)
         if sequential and self.depth:
