@@ -30,9 +30,9 @@ setup(
         "emulator": ["moto[server]>=5"],
         "test": ["pytest>=7", "moto[server]>=5"],
         # cos:// for fsspec, pandas, PyArrow, Dask (ibm_boto3.fsspec)
-        "fsspec": ["fsspec>=2023.1"],
+        "fsspec": ["fsspec>=2023.12"],
         # what tests/fsspec needs on top of [test]: the data stack it round-trips through cos://
-        "test-data": ["fsspec>=2023.1", "pandas>=1.3", "pyarrow>=10", "dask[distributed]>=2022.1"],
+        "test-data": ["fsspec>=2023.12", "pandas>=1.5", "pyarrow>=10", "dask[distributed]>=2023.1"],
     },
     entry_points={
         "pytest11": ["ibm_cos_emulator = ibm_cos_emulator.pytest_plugin"],

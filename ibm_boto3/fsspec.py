@@ -48,7 +48,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from fsspec.caching import BaseCache, register_cache
-from fsspec.callbacks import DEFAULT_CALLBACK
+from fsspec.callbacks import NoOpCallback
 from fsspec.spec import AbstractBufferedFile, AbstractFileSystem
 from fsspec.utils import tokenize
 
@@ -600,7 +600,7 @@ class COSFileSystem(AbstractFileSystem):
                 raise new from exc
         self.invalidate_cache(path2)
 
-    def put_file(self, lpath: str, rpath: str, callback: Any = DEFAULT_CALLBACK, mode: str = "overwrite",
+    def put_file(self, lpath: str, rpath: str, callback: Any = None, mode: str = "overwrite",
                  **kwargs: Any) -> None:
         rpath = self._strip_protocol(rpath)
         if os.path.isdir(lpath):
@@ -610,12 +610,12 @@ class COSFileSystem(AbstractFileSystem):
             raise IsADirectoryError(errno.EISDIR, "a bucket is not a file", rpath)
         if mode == "create" and self.exists(rpath):
             raise FileExistsError(errno.EEXIST, "file exists", rpath)
-        size = os.path.getsize(lpath)
-        callback.set_size(size)
+        if callback is not None:
+            callback.set_size(os.path.getsize(lpath))
         self._transfer("upload", rpath, lpath, bucket, key, kwargs, callback)
         self.invalidate_cache(rpath)
 
-    def get_file(self, rpath: str, lpath: str, callback: Any = DEFAULT_CALLBACK, outfile: Any = None,
+    def get_file(self, rpath: str, lpath: str, callback: Any = None, outfile: Any = None,
                  **kwargs: Any) -> None:
         rpath = self._strip_protocol(rpath)
         if isinstance(lpath, str) and self.isdir(rpath):
@@ -631,6 +631,9 @@ class COSFileSystem(AbstractFileSystem):
     def _transfer(self, direction: str, rpath: str, local: Any, bucket: str, key: str,
                   extra_args: Dict[str, Any], callback: Any) -> None:
         from ibm_s3transfer.subscribers import BaseSubscriber
+
+        if callback is None:
+            callback = NoOpCallback()
 
         class _Progress(BaseSubscriber):
             def on_queued(self, future: Any, **kw: Any) -> None:
@@ -711,6 +714,13 @@ def _send_part(fs: COSFileSystem, path: str, bucket: str, key: str, upload_id: s
     return part
 
 
+def _reopen(fs: COSFileSystem, path: str, block_size: int, cache_type: str, loc: int) -> "COSFile":
+    """Unpickle a file open for reading: open it again at the same position."""
+    f = fs.open(path, "rb", block_size=block_size, cache_type=cache_type)
+    f.seek(loc)
+    return f
+
+
 class _Failed(Exception):
     """A per-key DeleteObjects error, shaped like a ClientError for :func:`translate_error`."""
 
@@ -766,6 +776,11 @@ class COSFile(AbstractBufferedFile):
         if end <= start:
             return b""
         return self.fs._fetch(self.bucket, self.key, start, end, self.etag)
+
+    def __reduce__(self) -> Any:
+        if self.mode != "rb":
+            raise RuntimeError("a file open for writing cannot be pickled")
+        return _reopen, (self.fs, self.path, self.blocksize, self.cache.name if self.cache else "none", self.loc)
 
     def read_buffer(self, length: int = -1) -> Any:
         """``read()`` returning a buffer object (bytes or a memoryview) that may avoid a copy.
@@ -943,6 +958,7 @@ class COSReadAhead(BaseCache):
     def __init__(self, blocksize: int, fetcher: Any, size: int, pool: Optional[ThreadPoolExecutor] = None,
                  depth: int = 2, fetch_into: Any = None, **kwargs: Any) -> None:
         super().__init__(blocksize, fetcher, size)
+        self.hit_count = self.miss_count = self.total_requested_bytes = 0  # (older fsspec has no counters)
         self.pool = pool
         self.depth = max(0, depth)
         self.fetch_into = fetch_into or self._copy_into

@@ -43,21 +43,29 @@ class COSFixtures(abstract.AbstractFixtures):
         return False
 
 
-class TestCOSCopy(abstract.AbstractCopyTests, COSFixtures):
+def _suite(name):
+    """One of fsspec's suites; older fsspec releases (lowest-deps CI) lack some of them."""
+    suite = getattr(abstract, name, None)
+    if suite is None:
+        return pytest.mark.skip(reason="this fsspec has no %s" % name)(type(name, (), {"test_missing": lambda self: None}))
+    return suite
+
+
+class TestCOSCopy(_suite("AbstractCopyTests"), COSFixtures):
     pass
 
 
-class TestCOSGet(abstract.AbstractGetTests, COSFixtures):
+class TestCOSGet(_suite("AbstractGetTests"), COSFixtures):
     pass
 
 
-class TestCOSPut(abstract.AbstractPutTests, COSFixtures):
+class TestCOSPut(_suite("AbstractPutTests"), COSFixtures):
     pass
 
 
-class TestCOSOpen(abstract.AbstractOpenTests, COSFixtures):
+class TestCOSOpen(_suite("AbstractOpenTests"), COSFixtures):
     pass
 
 
-class TestCOSPipe(abstract.AbstractPipeTests, COSFixtures):
+class TestCOSPipe(_suite("AbstractPipeTests"), COSFixtures):
     pass
