@@ -45,7 +45,7 @@ import io
 import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, NoReturn, Optional, Tuple
 
 from fsspec.caching import BaseCache, register_cache
 from fsspec.callbacks import NoOpCallback
@@ -78,32 +78,44 @@ def _error_code(exc: BaseException) -> Optional[str]:
     return str(code) if code is not None else None
 
 
+def os_error(code: str, message: str, path: str) -> OSError:
+    """The Python exception for COS error ``code`` on ``path`` (the code leads its message)."""
+    text = "%s: %s" % (code, message)
+    if code in _NOT_FOUND:
+        return FileNotFoundError(errno.ENOENT, text, path)
+    if code in _DENIED:
+        return PermissionError(errno.EACCES, text, path)
+    if code in _EXISTS:
+        return FileExistsError(errno.EEXIST, text, path)
+    if code in _NOT_EMPTY:
+        return OSError(errno.ENOTEMPTY, text, path)
+    return OSError(errno.EIO, text, path)
+
+
 def translate_error(exc: BaseException, path: str) -> BaseException:
-    """The Python exception for a failed COS call on ``path`` (the COS error code in its message)."""
+    """``os_error`` for a failed SDK call (chained to it); other exceptions are returned as they are."""
     code = _error_code(exc)
     if code is None:
         return exc
     message = ((getattr(exc, "response", None) or {}).get("Error") or {}).get("Message") or str(exc)
-    text = "%s: %s" % (code, message)
-    if code in _NOT_FOUND:
-        new: BaseException = FileNotFoundError(errno.ENOENT, text, path)
-    elif code in _DENIED:
-        new = PermissionError(errno.EACCES, text, path)
-    elif code in _EXISTS:
-        new = FileExistsError(errno.EEXIST, text, path)
-    elif code in _NOT_EMPTY:
-        new = OSError(errno.ENOTEMPTY, text, path)
-    else:
-        new = OSError(errno.EIO, text, path)
+    new = os_error(code, message, path)
     new.__cause__ = exc
     return new
+
+
+def _reraise(exc: BaseException, path: str) -> NoReturn:
+    new = translate_error(exc, path)
+    if new is exc:
+        raise exc
+    raise new from exc
 
 
 class _Client:
     """The SDK client of one process, built on first use (after fork or unpickling: anew)."""
 
-    def __init__(self, options: Dict[str, Any]) -> None:
+    def __init__(self, options: Dict[str, Any], concurrency: int) -> None:
         self._options = options
+        self._concurrency = concurrency
         self._lock = threading.Lock()
         self._pid: Optional[int] = None
         self._client: Any = None
@@ -145,8 +157,7 @@ class _Client:
             config_kwargs["signature_version"] = UNSIGNED
         if opts.get("endpoint_url"):
             kwargs["endpoint_url"] = opts["endpoint_url"]
-        concurrency = int(opts.get("max_concurrency") or 4)
-        config_kwargs.setdefault("max_pool_connections", max(10, 2 * concurrency + 2))
+        config_kwargs.setdefault("max_pool_connections", max(10, 2 * self._concurrency + 2))
         kwargs.update(opts.get("client_kwargs") or {})
         if config_kwargs:
             config = Config(**config_kwargs)
@@ -161,8 +172,8 @@ class _Client:
             if self._manager is None:
                 from ibm_s3transfer.manager import TransferConfig, TransferManager
 
-                concurrency = int(self._options.get("max_concurrency") or 4)
-                self._manager = TransferManager(client, TransferConfig(max_request_concurrency=max(concurrency, 4)))
+                config = TransferConfig(max_request_concurrency=max(self._concurrency, 4))
+                self._manager = TransferManager(client, config)
             return self._manager
 
     @property
@@ -170,8 +181,7 @@ class _Client:
         with self._lock:
             self._check_pid()
             if self._pool is None:
-                workers = 2 * int(self._options.get("max_concurrency") or 4)
-                self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cos-fsspec")
+                self._pool = ThreadPoolExecutor(max_workers=2 * self._concurrency, thread_name_prefix="cos-fsspec")
             return self._pool
 
 
@@ -214,8 +224,8 @@ class COSFileSystem(AbstractFileSystem):
         self._conn = _Client({
             "api_key": api_key, "instance_id": instance_id, "key": key, "secret": secret, "token": token,
             "endpoint_url": endpoint_url, "anon": anon, "config_kwargs": config_kwargs,
-            "client_kwargs": client_kwargs, "max_concurrency": self.max_concurrency,
-        })
+            "client_kwargs": client_kwargs,
+        }, self.max_concurrency)
 
     def __repr__(self) -> str:  # never shows credentials
         return "<COSFileSystem %s>" % (self._conn._options.get("endpoint_url") or "default endpoint")
@@ -246,10 +256,7 @@ class COSFileSystem(AbstractFileSystem):
         try:
             return getattr(self.client, method)(**params)
         except Exception as exc:
-            new = translate_error(exc, path)
-            if new is exc:
-                raise
-            raise new from exc
+            _reraise(exc, path)
 
     def invalidate_cache(self, path: Optional[str] = None) -> None:
         if path is None:
@@ -502,10 +509,7 @@ class COSFileSystem(AbstractFileSystem):
         except Exception as exc:
             if _error_code(exc) == "InvalidRange":
                 return b""
-            new = translate_error(exc, path or "%s/%s" % (bucket, key))
-            if new is exc:
-                raise
-            raise new from exc
+            _reraise(exc, path or "%s/%s" % (bucket, key))
         body = response["Body"]
         length = response.get("ContentLength")
         try:
@@ -594,10 +598,7 @@ class COSFileSystem(AbstractFileSystem):
             try:
                 self._conn.manager.copy(source, bucket, key, extra_args=kwargs or None).result()
             except Exception as exc:
-                new = translate_error(exc, path1)
-                if new is exc:
-                    raise
-                raise new from exc
+                _reraise(exc, path1)
         self.invalidate_cache(path2)
 
     def put_file(self, lpath: str, rpath: str, callback: Any = None, mode: str = "overwrite",
@@ -652,10 +653,7 @@ class COSFileSystem(AbstractFileSystem):
                 future = manager.download(bucket, key, local, extra_args=extra_args or None, subscribers=[_Progress()])
             future.result()
         except Exception as exc:
-            new = translate_error(exc, rpath)
-            if new is exc:
-                raise
-            raise new from exc
+            _reraise(exc, rpath)
 
     # -- deleting ---------------------------------------------------------------------------------
     def rm_file(self, path: str) -> None:
@@ -691,7 +689,8 @@ class COSFileSystem(AbstractFileSystem):
                 errors = [e for e in response.get("Errors", ()) if e.get("Code") not in _NOT_FOUND]
                 if errors:
                     first = errors[0]
-                    raise translate_error(_Failed(first), "%s/%s" % (bucket, first.get("Key")))
+                    raise os_error(first.get("Code") or "InternalError", first.get("Message") or "",
+                                   "%s/%s" % (bucket, first.get("Key")))
         for bucket in buckets:
             self.rmdir(bucket)
 
@@ -719,14 +718,6 @@ def _reopen(fs: COSFileSystem, path: str, block_size: int, cache_type: str, loc:
     f = fs.open(path, "rb", block_size=block_size, cache_type=cache_type)
     f.seek(loc)
     return f
-
-
-class _Failed(Exception):
-    """A per-key DeleteObjects error, shaped like a ClientError for :func:`translate_error`."""
-
-    def __init__(self, error: Dict[str, Any]) -> None:
-        super().__init__(error.get("Message"))
-        self.response = {"Error": {"Code": error.get("Code"), "Message": error.get("Message")}}
 
 
 class COSFile(AbstractBufferedFile):
