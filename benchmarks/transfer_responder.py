@@ -23,12 +23,17 @@ Supported requests (path-style, signatures are never checked)::
     GET    /bucket/key [Range]             the synthetic object (206 for ranges)
     DELETE /bucket/key                     DeleteObject
     GET    /bucket?uploads                 ListMultipartUploads (always empty)
+    GET    /bucket?list-type=2             ListObjectsV2 of ``--list-keys`` keys under the
+                                           requested prefix, 1,000 a page (benchmarks/fsspec.py)
+
+With ``--file PATH`` every GET/HEAD serves that file's bytes instead of the synthetic object.
 
 Request bodies may be sent with Content-Length or chunked transfer coding, with or
 without ``Expect: 100-continue``.  Usage::
 
     python transfer_responder.py [--port 0] [--object-size N] [--part-size N]
                                  [--tls-cert CERT.pem --tls-key KEY.pem]
+                                 [--list-keys N] [--file PATH]
 
 The first line written to stdout is ``PORT <n>``; the server runs until its stdin
 is closed or it is terminated.
@@ -112,10 +117,37 @@ class SyntheticObject:
         start = (number - 1) * self.part_size
         return start, min(self.size, start + self.part_size) - 1
 
+    def send(self, sock, start, stop):
+        pos = start
+        while pos < stop:
+            off = pos % PATTERN_SIZE
+            n = min(stop - pos, PATTERN_SIZE)
+            sock.sendall(self.doubled[off:off + n])
+            pos += n
+
+
+class FileObject(SyntheticObject):
+    """``--file``: a real file's bytes (e.g. a Parquet file for pandas to read), memory-mapped."""
+
+    def __init__(self, path, part_size):
+        import mmap
+
+        with open(path, "rb") as f:
+            self.data = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+        self.size = len(self.data)
+        self.part_size = max(PATTERN_SIZE, part_size)
+        self.parts = max(1, -(-self.size // self.part_size))
+        self.etag = '"%s-%d"' % (hashlib.md5(path.encode()).hexdigest(), self.parts)
+        self.composite = None
+
+    def send(self, sock, start, stop):
+        sock.sendall(self.data[start:stop])
+
 
 class Server:
-    def __init__(self, obj):
+    def __init__(self, obj, list_keys=0):
         self.obj = obj
+        self.list_keys = list_keys
         self._date = (0, "")
 
     def date(self):
@@ -253,6 +285,8 @@ class Handler(threading.Thread):
             self.send("200 OK", [("Content-Type", "application/xml")], body)
         elif method == "DELETE":
             self.send("204 No Content")
+        elif method == "GET" and not key and "list-type" in args:
+            self.list_objects(args)
         elif method == "GET" and not key:
             body = (b'<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult '
                     b'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>bucket</Bucket>'
@@ -284,7 +318,7 @@ class Handler(threading.Thread):
             end = min(int(b), obj.size - 1) if b else obj.size - 1
             status = "206 Partial Content"
             extra.append(("Content-Range", "bytes %d-%d/%d" % (start, end, obj.size)))
-        elif stored_checksum and headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
+        elif stored_checksum and headers.get("x-amz-checksum-mode", "").upper() == "ENABLED" and obj.composite:
             extra.append(("x-amz-checksum-crc32", obj.composite))
             extra.append(("x-amz-checksum-type", "COMPOSITE"))
         length = max(0, end - start + 1)
@@ -292,14 +326,27 @@ class Handler(threading.Thread):
             self.send(status, common + extra, length=length)
             return
         self.send(status, common + extra, length=length)
-        sock, doubled = self.sock, obj.doubled
-        pos = start
-        stop = end + 1
-        while pos < stop:
-            off = pos % PATTERN_SIZE
-            n = min(stop - pos, PATTERN_SIZE)
-            sock.sendall(doubled[off:off + n])
-            pos += n
+        obj.send(self.sock, start, end + 1)
+
+    def list_objects(self, args):
+        """ListObjectsV2: keys ``<prefix>00000`` ... of ``--list-keys``, 1,000 (or max-keys) a page."""
+        from urllib.parse import unquote
+
+        prefix = unquote(args.get("prefix", ""))
+        total = self.server.list_keys
+        first = int(args.get("continuation-token") or 0)
+        last = min(total, first + min(1000, int(args.get("max-keys") or 1000)))
+        entry = ("<Contents><Key>%s%%05d</Key><LastModified>2024-05-01T12:00:00.000Z</LastModified>"
+                 "<ETag>&quot;%s&quot;</ETag><Size>1024</Size><StorageClass>STANDARD</StorageClass>"
+                 "</Contents>" % (prefix.replace("&", "&amp;").replace("<", "&lt;"), "0" * 32))
+        more = last < total
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/'
+                'doc/2006-03-01/"><Name>bucket</Name><Prefix>%s</Prefix><KeyCount>%d</KeyCount><MaxKeys>1000'
+                '</MaxKeys><IsTruncated>%s</IsTruncated>%s%s</ListBucketResult>'
+                % (prefix, last - first, "true" if more else "false",
+                   "<NextContinuationToken>%d</NextContinuationToken>" % last if more else "",
+                   "".join(entry % i for i in range(first, last)))).encode()
+        self.send("200 OK", [("Content-Type", "application/xml")], body)
 
 
 def main(argv=None):
@@ -310,6 +357,8 @@ def main(argv=None):
     parser.add_argument("--part-size", type=int, default=8 << 20)
     parser.add_argument("--tls-cert", default=None, help="serve https with this PEM certificate ...")
     parser.add_argument("--tls-key", default=None, help="... and this PEM private key")
+    parser.add_argument("--list-keys", type=int, default=0, help="keys ListObjectsV2 lists")
+    parser.add_argument("--file", default=None, help="serve this file instead of the synthetic object")
     args = parser.parse_args(argv)
     tls = None
     if args.tls_cert:
@@ -317,7 +366,8 @@ def main(argv=None):
 
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(args.tls_cert, args.tls_key)
-    server = Server(SyntheticObject(args.object_size, args.part_size))
+    obj = FileObject(args.file, args.part_size) if args.file else SyntheticObject(args.object_size, args.part_size)
+    server = Server(obj, args.list_keys)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((args.host, args.port))
