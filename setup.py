@@ -29,9 +29,12 @@ setup(
     extras_require={
         "emulator": ["moto[server]>=5"],
         "test": ["pytest>=7", "moto[server]>=5"],
+        # the `cos` command line (ibm_boto3.cli): progress bars
+        "cli": ["rich>=12"],
     },
     entry_points={
         "pytest11": ["ibm_cos_emulator = ibm_cos_emulator.pytest_plugin"],
+        "console_scripts": ["cos = ibm_boto3.cli:main"],
     },
     classifiers=[
         "License :: OSI Approved :: Apache Software License",
