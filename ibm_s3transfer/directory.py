@@ -1,0 +1,693 @@
+"""Directory transfers: a local tree to a key prefix and back, on the TransferManager.
+
+The engine behind ``AsperaTransferManager.upload_directory`` / ``download_directory`` and
+behind the ``cos`` command line's ``cp --recursive`` and ``sync``. Two steps:
+
+1. **Plan** what to move::
+
+       plan = plan_upload(directory, bucket, prefix, client=client,
+                          include=lambda rel: not rel.endswith(".tmp"),
+                          skip=already_complete(client, bucket))
+       plan = plan_download(client, bucket, prefix, directory, include=None, skip=None)
+
+   A plan is a :class:`DirectoryPlan`: the :class:`TransferItem` s to move (``items``)
+   and those left out by ``skip`` (``skipped``), each with its relative path (``/``
+   separators), object key, local path and what is known of both sides
+   (:class:`LocalFile`: size, mtime; :class:`RemoteObject`: size, ETag, LastModified).
+
+   * ``include(relative_path) -> bool`` chooses files (``--include`` / ``--exclude``);
+   * ``skip(item) -> bool`` leaves out files that need no transfer. :func:`already_complete`
+     is "same size and same content" (the MD5 of the file against the object's ETag,
+     also for multipart ETags); a CLI ``sync`` passes its own size + mtime test.
+     ``plan_upload`` lists the destination prefix once when given a ``client``, so
+     ``item.remote`` is filled for uploads too.
+   * The prefix names a folder: ``"photos"`` and ``"photos/"`` both mean keys
+     ``photos/<relative path>``; ``""`` is the whole bucket. A leading ``/`` is refused
+     (ValueError).
+   * Safe paths: a key whose relative part has ``..`` or ``.`` segments, empty
+     segments, a leading ``/``, backslashes, NUL or a drive letter, or that would resolve
+     outside ``directory`` (through a symlink already there), raises
+     :class:`UnsafeKeyError` (``unsafe="raise"``, the default: nothing is transferred)
+     or is left out (``unsafe="skip"``; listed in ``plan.unsafe``). Folder markers (keys
+     ending in ``/``) are not files and are ignored.
+   * Uploads take regular files (symlinks to files are followed); symlinked directories
+     are followed, but never into one of their own ancestors (no loops). An unreadable
+     directory raises ``IOError("Error accessing Directory: <path>")``.
+
+2. **Run** it::
+
+       transfer = DirectoryTransfer(client, plan, config=TransferConfig(max_request_concurrency=10),
+                                    progress=lambda total: print(total, "bytes"))
+       transfer.start()
+       transfer.pause(); transfer.resume()      # or transfer.cancel()
+       summary = transfer.result()              # DirectorySummary, or raises the first error
+
+   ``plan`` may also be a callable returning the plan (it then runs in the transfer's
+   thread, so listing errors such as NoSuchBucket come out of ``result()``).
+   Files go through one :class:`~ibm_s3transfer.manager.TransferManager` owned by the
+   transfer: up to ``max_concurrent_files`` files at once, large files split into
+   parts/ranges sent over ``config.max_request_concurrency`` connections, and
+   ``config.max_bandwidth`` (bytes/s) as one ceiling for all of them. Downloads use the
+   manager's verified downloader (temporary file, renamed when complete).
+
+   * ``progress(total_bytes)`` is called with the cumulative bytes moved, never
+     decreasing (a retried part does not count twice); an exception it raises is logged.
+   * ``pause()``: no new file, part or range starts; those in flight finish (so a part
+     is never sent twice). Waiting threads sleep on a condition (no polling).
+     ``resume()`` carries on.
+   * ``cancel()``: stops; open multipart uploads are aborted and temporary download
+     files removed before ``result()`` raises CancelledError.
+   * ``fail_fast=True`` (default): the first failing file cancels the rest and
+     ``result()`` raises its error. ``fail_fast=False``: the other files carry on;
+     ``result()`` raises the first error and ``transfer.errors`` maps key -> exception.
+   * ``extra_args``: a dict for every file, or ``callable(item) -> dict``.
+   * ``on_plan(plan)`` runs once the plan is known, ``on_done(transfer)`` once at the end
+     (also after a cancel before ``start()``); exceptions they raise are logged.
+
+Everything here is additive-only API: new keyword arguments may appear, none go away.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import queue
+import threading
+import concurrent.futures
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+from ibm_s3transfer.exceptions import CancelledError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "LocalFile",
+    "RemoteObject",
+    "TransferItem",
+    "DirectoryPlan",
+    "DirectorySummary",
+    "DirectoryTransfer",
+    "UnsafeKeyError",
+    "PathFilter",
+    "SkipPredicate",
+    "plan_upload",
+    "plan_download",
+    "already_complete",
+    "normalize_prefix",
+    "safe_relative_path",
+]
+
+PathFilter = Callable[[str], bool]
+SkipPredicate = Callable[["TransferItem"], bool]
+ExtraArgs = Union[None, Dict[str, Any], Callable[["TransferItem"], Dict[str, Any]]]
+
+_UPLOAD = "upload"
+_DOWNLOAD = "download"
+
+
+class UnsafeKeyError(ValueError):
+    """An object key that would be written outside the target directory."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__("Refusing key %r: %s" % (key, reason))
+        self.key = key
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    size: int
+    etag: Optional[str] = None
+    last_modified: Any = None
+
+
+@dataclass(frozen=True)
+class TransferItem:
+    """One file of a plan."""
+
+    relative: str  # '/'-separated path below the directory / prefix
+    key: str
+    path: str  # absolute local path
+    local: Optional[LocalFile]
+    remote: Optional[RemoteObject]
+    direction: str  # "upload" or "download"
+
+    @property
+    def size(self) -> int:
+        """Bytes this item moves (the local size for uploads, the object size for downloads)."""
+        side = self.local if self.direction == _UPLOAD else self.remote
+        return side.size if side is not None else 0
+
+
+@dataclass
+class DirectoryPlan:
+    direction: str
+    bucket: str
+    prefix: str
+    directory: str
+    items: List[TransferItem] = field(default_factory=list)
+    skipped: List[TransferItem] = field(default_factory=list)
+    unsafe: List[Tuple[str, str]] = field(default_factory=list)  # (key, reason) with unsafe="skip"
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(item.size for item in self.items)
+
+    @property
+    def skipped_bytes(self) -> int:
+        return sum(item.size for item in self.skipped)
+
+
+@dataclass(frozen=True)
+class DirectorySummary:
+    files_transferred: int
+    bytes_transferred: int
+    files_skipped: int
+    files_failed: int
+
+
+# -- keys and paths ----------------------------------------------------------------------------
+def normalize_prefix(prefix: str) -> str:
+    """``""`` or a prefix ending in ``/``; a leading ``/`` is refused."""
+    if not isinstance(prefix, str):
+        raise ValueError("The key prefix must be a string, not %s" % type(prefix).__name__)
+    if prefix.startswith("/"):
+        raise ValueError("The key prefix %r must not start with '/' (use e.g. 'newuploads/')" % prefix)
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    return prefix
+
+
+def safe_relative_path(key: str, relative: str) -> List[str]:
+    """The path segments of ``relative`` (part of ``key``), or UnsafeKeyError."""
+    if "\x00" in relative:
+        raise UnsafeKeyError(key, "it contains a NUL character")
+    if "\\" in relative:
+        raise UnsafeKeyError(key, "it contains a backslash")
+    if relative.startswith("/"):
+        raise UnsafeKeyError(key, "its path below the prefix is absolute")
+    segments = relative.split("/")
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise UnsafeKeyError(key, "it has a %r path segment" % segment)
+    first = segments[0]
+    if len(first) >= 2 and first[1] == ":" and first[0].isalpha():
+        raise UnsafeKeyError(key, "it starts with a drive letter")
+    return segments
+
+
+def _within(directory_real: str, path: str) -> bool:
+    real = os.path.realpath(path)
+    return real == directory_real or real.startswith(directory_real.rstrip(os.sep) + os.sep)
+
+
+# -- listing and walking -------------------------------------------------------------------------
+def _list_objects(client: Any, bucket: str, prefix: str) -> Iterator[Dict[str, Any]]:
+    token: Optional[str] = None
+    while True:
+        kwargs: Dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        if token:
+            kwargs["ContinuationToken"] = token
+        page = client.list_objects_v2(**kwargs)
+        for entry in page.get("Contents", ()):
+            yield entry
+        token = page.get("NextContinuationToken")
+        if not page.get("IsTruncated") or not token:
+            return
+
+
+def _remote(entry: Dict[str, Any]) -> RemoteObject:
+    return RemoteObject(size=int(entry.get("Size") or 0), etag=entry.get("ETag"), last_modified=entry.get("LastModified"))
+
+
+def _walk(directory: str) -> Iterator[Tuple[str, str, os.stat_result]]:
+    """(relative path, absolute path, stat) of every regular file, sorted, without loops."""
+
+    def visit(path: str, relative: str, ancestors: frozenset) -> Iterator[Tuple[str, str, os.stat_result]]:
+        try:
+            with os.scandir(path) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError:
+            raise IOError("Error accessing Directory: %s" % path)
+        for entry in entries:
+            child_rel = relative + entry.name
+            try:
+                info = entry.stat(follow_symlinks=True)
+            except OSError:
+                logger.warning("Skipping %s: cannot stat it (broken symlink?)", entry.path)
+                continue
+            if entry.is_dir(follow_symlinks=True):
+                ident = (info.st_dev, info.st_ino)
+                if ident in ancestors:
+                    logger.warning("Not following %s: it leads back to one of its parent directories", entry.path)
+                    continue
+                yield from visit(entry.path, child_rel + "/", ancestors | {ident})
+            elif entry.is_file(follow_symlinks=True):
+                yield child_rel, entry.path, info
+
+    root = os.stat(directory)
+    return visit(directory, "", frozenset([(root.st_dev, root.st_ino)]))
+
+
+def _split(candidates: List[TransferItem], skip: Optional[SkipPredicate], plan: DirectoryPlan) -> DirectoryPlan:
+    for item in candidates:
+        if skip is not None and skip(item):
+            plan.skipped.append(item)
+        else:
+            plan.items.append(item)
+    return plan
+
+
+def plan_upload(
+    directory: str,
+    bucket: str,
+    prefix: str,
+    *,
+    client: Any = None,
+    include: Optional[PathFilter] = None,
+    skip: Optional[SkipPredicate] = None,
+) -> DirectoryPlan:
+    """Every regular file under ``directory`` as ``prefix + relative path``.
+
+    With ``client``, the destination prefix is listed once to fill ``item.remote``.
+    """
+    prefix = normalize_prefix(prefix)
+    directory = os.path.abspath(os.fspath(directory))
+    if not os.path.isdir(directory) or not os.access(directory, os.R_OK | os.X_OK):
+        raise IOError("Error accessing Directory: %s" % directory)
+    remote: Dict[str, RemoteObject] = {}
+    if client is not None:
+        remote = {entry["Key"]: _remote(entry) for entry in _list_objects(client, bucket, prefix)}
+    candidates = []
+    for relative, path, info in _walk(directory):
+        if include is not None and not include(relative):
+            continue
+        key = prefix + relative
+        candidates.append(TransferItem(relative, key, path, LocalFile(info.st_size, info.st_mtime), remote.get(key), _UPLOAD))
+    return _split(candidates, skip, DirectoryPlan(_UPLOAD, bucket, prefix, directory))
+
+
+def plan_download(
+    client: Any,
+    bucket: str,
+    prefix: str,
+    directory: str,
+    *,
+    include: Optional[PathFilter] = None,
+    skip: Optional[SkipPredicate] = None,
+    unsafe: str = "raise",
+) -> DirectoryPlan:
+    """Every object under ``prefix`` as ``directory/<relative path>`` (one listing)."""
+    if unsafe not in ("raise", "skip"):
+        raise ValueError("unsafe must be 'raise' or 'skip'")
+    prefix = normalize_prefix(prefix)
+    directory = os.path.abspath(os.fspath(directory))
+    directory_real = os.path.realpath(directory)
+    plan = DirectoryPlan(_DOWNLOAD, bucket, prefix, directory)
+    candidates = []
+    for entry in _list_objects(client, bucket, prefix):
+        key = entry["Key"]
+        relative = key[len(prefix):]
+        if not relative or (relative.endswith("/") and not entry.get("Size")):
+            continue  # the prefix itself, or a folder marker
+        try:
+            segments = safe_relative_path(key, relative)
+            path = os.path.join(directory, *segments)
+            if not _within(directory_real, path):
+                raise UnsafeKeyError(key, "it would be written outside %s (through a symlink)" % directory)
+        except UnsafeKeyError as exc:
+            if unsafe == "raise":
+                raise
+            plan.unsafe.append((key, exc.reason))
+            continue
+        if include is not None and not include(relative):
+            continue
+        try:
+            info = os.stat(path)
+            local = LocalFile(info.st_size, info.st_mtime) if os.path.isfile(path) else None
+        except OSError:
+            local = None
+        candidates.append(TransferItem(relative, key, path, local, _remote(entry), _DOWNLOAD))
+    return _split(candidates, skip, plan)
+
+
+# -- "already complete" ----------------------------------------------------------------------------
+def _md5_parts(path: str, part_size: int) -> Tuple[str, int]:
+    """(hex MD5 of the whole file if one part, else of the parts' digests, number of parts)."""
+    block = 1024 * 1024
+    digests = []
+    with open(path, "rb") as handle:
+        while True:
+            part = hashlib.md5()
+            left = part_size
+            got_any = False
+            while left > 0:
+                data = handle.read(min(block, left))
+                if not data:
+                    break
+                got_any = True
+                part.update(data)
+                left -= len(data)
+            if not got_any and digests:
+                break
+            digests.append(part.digest())
+            if left > 0:
+                break
+    if len(digests) == 1:
+        return digests[0].hex(), 1
+    return hashlib.md5(b"".join(digests)).hexdigest(), len(digests)
+
+
+def already_complete(client: Any, bucket: str, head_args: Optional[Dict[str, Any]] = None) -> SkipPredicate:
+    """A skip predicate: both sides exist with the same size and the local file's MD5 matches
+    the object's ETag (for a multipart ETag ``<md5>-<N>`` the part size is read with a
+    HeadObject of part 1). Objects whose ETag is no MD5 (SSE-C, Key Protect) are sent again."""
+
+    def check(item: TransferItem) -> bool:
+        local, remote = item.local, item.remote
+        if local is None or remote is None or local.size != remote.size or not remote.etag:
+            return False
+        etag = remote.etag.strip('"').lower()
+        digest, _, count = etag.partition("-")
+        if len(digest) != 32:
+            return False
+        try:
+            if not count:
+                return _md5_parts(item.path, max(local.size, 1))[0] == digest
+            if not count.isdigit() or int(count) < 1:
+                return False
+            head = client.head_object(Bucket=bucket, Key=item.key, PartNumber=1, **(head_args or {}))
+            part_size = int(head.get("ContentLength") or 0)
+            if part_size <= 0:
+                return False
+            got, parts = _md5_parts(item.path, part_size)
+            return parts == int(count) and got == digest
+        except Exception:
+            logger.debug("Cannot compare %s with %s; transferring it", item.path, item.key, exc_info=True)
+            return False
+
+    return check
+
+
+# -- running a plan ---------------------------------------------------------------------------------
+class _Gate:
+    """Open while running; closed while paused; forced open for good by cancel()."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._paused = False
+        self._broken = False
+
+    def pause(self) -> None:
+        with self._cond:
+            if not self._broken:
+                self._paused = True
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._cond.notify_all()
+
+    def break_open(self) -> None:
+        with self._cond:
+            self._broken = True
+            self._paused = False
+            self._cond.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def wait(self) -> None:
+        with self._cond:
+            while self._paused:
+                self._cond.wait()
+
+
+class _GatedPool(concurrent.futures.ThreadPoolExecutor):
+    """A thread pool whose tasks wait for the gate before they start."""
+
+    def __init__(self, gate: _Gate, max_workers: Optional[int] = None) -> None:
+        super().__init__(max_workers=max_workers)
+        self._gate = gate
+
+    def submit(self, fn: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        gate = self._gate
+
+        def gated() -> Any:
+            gate.wait()
+            return fn(*args, **kwargs)
+
+        return super().submit(gated)
+
+
+class _FileSubscriber:
+    """Forwards one file's progress to the directory transfer and reports its end."""
+
+    def __init__(self, owner: "DirectoryTransfer", item: TransferItem) -> None:
+        self._owner = owner
+        self._item = item
+
+    def on_progress(self, future: Any = None, bytes_transferred: int = 0, **kwargs: Any) -> None:
+        self._owner._add_progress(bytes_transferred)
+
+    def on_done(self, future: Any = None, **kwargs: Any) -> None:
+        self._owner._finished.put((self._item, future))
+
+
+class DirectoryTransfer:
+    """Runs a :class:`DirectoryPlan` (see the module documentation)."""
+
+    def __init__(
+        self,
+        client: Any,
+        plan: Union[DirectoryPlan, Callable[[], DirectoryPlan]],
+        *,
+        config: Any = None,
+        extra_args: ExtraArgs = None,
+        progress: Optional[Callable[[int], Any]] = None,
+        max_concurrent_files: Optional[int] = None,
+        fail_fast: bool = True,
+        on_plan: Optional[Callable[[DirectoryPlan], Any]] = None,
+        on_done: Optional[Callable[["DirectoryTransfer"], Any]] = None,
+    ) -> None:
+        from ibm_s3transfer.manager import TransferConfig
+
+        self._client = client
+        self._plan_source = plan
+        self.plan: Optional[DirectoryPlan] = plan if isinstance(plan, DirectoryPlan) else None
+        self._config = config if config is not None else TransferConfig()
+        self._extra_args = extra_args
+        self._progress = progress
+        self._max_files = max_concurrent_files or max(2 * self._config.max_request_concurrency, 4)
+        self._fail_fast = fail_fast
+        self._on_plan = on_plan
+        self._on_done = on_done
+        self._gate = _Gate()
+        self._lock = threading.Lock()
+        self._progress_lock = threading.Lock()
+        self._bytes = 0
+        self._reported = 0
+        self._finished: "queue.Queue[Tuple[TransferItem, Any]]" = queue.Queue()
+        self._in_flight: Dict[str, Any] = {}
+        self._cancelled = False
+        self._cancel_message = ""
+        self._done = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._error: Optional[BaseException] = None
+        self._summary: Optional[DirectorySummary] = None
+        self.errors: Dict[str, BaseException] = {}
+        self.files_done = 0
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def bytes_transferred(self) -> int:
+        return self._reported
+
+    @property
+    def status(self) -> str:
+        """not-started, running, paused, cancelled, failed or success."""
+        if self._done.is_set():
+            if self._cancelled:
+                return "cancelled"
+            return "failed" if self._error is not None else "success"
+        if self._thread is None:
+            return "not-started"
+        return "paused" if self._gate.paused else "running"
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    # -- control ----------------------------------------------------------------------------
+    def start(self) -> "DirectoryTransfer":
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="ibm_s3transfer-directory", daemon=True)
+                self._thread.start()
+        return self
+
+    def pause(self) -> None:
+        self._gate.pause()
+
+    def resume(self) -> None:
+        self._gate.resume()
+
+    def cancel(self, msg: str = "") -> None:
+        with self._lock:
+            if self._done.is_set() or self._cancelled:
+                return
+            self._cancelled = True
+            self._cancel_message = msg
+            in_flight = list(self._in_flight.values())
+        self._gate.break_open()
+        for future in in_flight:
+            future.cancel()
+        if self._thread is None:
+            self._error = CancelledError(msg)
+            self._done.set()
+            self._announce_done()
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        return self._done.wait(timeout)
+
+    def result(self, timeout: Optional[float] = None) -> DirectorySummary:
+        """Wait for the end; the summary, or the first error (CancelledError after cancel)."""
+        if not self._done.wait(timeout):
+            raise TimeoutError("The directory transfer has not finished")
+        if self._error is not None:
+            raise self._error
+        assert self._summary is not None
+        return self._summary
+
+    # -- internals -----------------------------------------------------------------------------
+    def _add_progress(self, amount: int) -> None:
+        with self._progress_lock:
+            self._bytes += amount
+            if self._bytes <= self._reported:
+                return
+            self._reported = self._bytes
+            if self._progress is not None:
+                try:
+                    self._progress(self._reported)
+                except Exception:
+                    logger.warning("A progress callback raised; the transfer goes on", exc_info=True)
+
+    def _make_manager(self) -> Any:
+        from ibm_s3transfer.manager import TransferManager
+
+        return TransferManager(self._client, self._config, executor_cls=functools.partial(_GatedPool, self._gate))
+
+    def _args_for(self, item: TransferItem) -> Optional[Dict[str, Any]]:
+        extra = self._extra_args
+        if callable(extra):
+            return extra(item)
+        return dict(extra) if extra else None
+
+    def _run(self) -> None:
+        manager = None
+        failed = 0
+        try:
+            plan = self.plan
+            if plan is None:
+                plan = self._plan_source()  # type: ignore[operator]
+                self.plan = plan
+            if self._on_plan is not None:
+                try:
+                    self._on_plan(plan)
+                except Exception:
+                    logger.warning("The on_plan callback of a directory transfer raised", exc_info=True)
+            manager = self._make_manager()
+            outstanding = 0
+            for item in plan.items:
+                while outstanding >= self._max_files:
+                    outstanding -= 1
+                    failed += self._collect(self._finished.get())
+                while not self._finished.empty():
+                    outstanding -= 1
+                    failed += self._collect(self._finished.get())
+                self._gate.wait()
+                if self._cancelled or (failed and self._fail_fast):
+                    break
+                self._submit(manager, plan, item)
+                outstanding += 1
+            while outstanding:
+                outstanding -= 1
+                failed += self._collect(self._finished.get())
+        except BaseException as exc:
+            if self._error is None:
+                self._error = exc
+            with self._lock:
+                in_flight = list(self._in_flight.values())
+            for future in in_flight:
+                future.cancel()
+        finally:
+            if manager is not None:
+                try:
+                    manager.shutdown()
+                except BaseException:
+                    logger.debug("Shutting down the directory transfer's manager raised", exc_info=True)
+            if self._cancelled:
+                self._error = CancelledError(self._cancel_message)
+            plan = self.plan
+            self._summary = DirectorySummary(
+                files_transferred=self.files_done,
+                bytes_transferred=self._reported,
+                files_skipped=len(plan.skipped) if plan is not None else 0,
+                files_failed=failed,
+            )
+            self._done.set()
+            self._announce_done()
+
+    def _announce_done(self) -> None:
+        if self._on_done is not None:
+            try:
+                self._on_done(self)
+            except Exception:
+                logger.warning("The on_done callback of a directory transfer raised", exc_info=True)
+
+    def _submit(self, manager: Any, plan: DirectoryPlan, item: TransferItem) -> None:
+        subscribers = [_FileSubscriber(self, item)]
+        extra_args = self._args_for(item)
+        if plan.direction == _UPLOAD:
+            future = manager.upload(item.path, plan.bucket, item.key, extra_args=extra_args, subscribers=subscribers)
+        else:
+            parent = os.path.dirname(item.path)
+            os.makedirs(parent, exist_ok=True)
+            if not _within(os.path.realpath(plan.directory), parent):
+                raise UnsafeKeyError(item.key, "it would be written outside %s (through a symlink)" % plan.directory)
+            future = manager.download(plan.bucket, item.key, item.path, extra_args=extra_args, subscribers=subscribers)
+        with self._lock:
+            self._in_flight[item.key] = future
+            cancelled = self._cancelled
+        if cancelled:
+            future.cancel()
+
+    def _collect(self, finished: Tuple[TransferItem, Any]) -> int:
+        """Account for one finished file; 1 if it failed."""
+        item, future = finished
+        with self._lock:
+            self._in_flight.pop(item.key, None)
+        try:
+            future.result()
+        except BaseException as exc:
+            if self._cancelled or isinstance(exc, CancelledError) and self._error is not None:
+                return 0
+            self.errors[item.key] = exc
+            if self._error is None:
+                self._error = exc
+            if self._fail_fast:
+                with self._lock:
+                    others = list(self._in_flight.values())
+                for other in others:
+                    other.cancel()
+            return 1
+        self.files_done += 1
+        return 0

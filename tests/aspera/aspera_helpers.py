@@ -1,0 +1,84 @@
+"""Helpers of the directory-engine and Aspera tests (a module of its own: test modules must
+not import ``conftest``)."""
+from __future__ import annotations
+
+import filecmp
+import os
+from typing import Any, Dict, Iterable, List, Optional
+
+KB = 1024
+MB = 1024 * 1024
+
+
+def hmac_client(emu: Any, **config: Any) -> Any:
+    import ibm_boto3
+    from ibm_botocore.client import Config
+
+    return ibm_boto3.client("s3", endpoint_url=emu.endpoint_url, aws_access_key_id=emu.access_key_id,
+                            aws_secret_access_key=emu.secret_access_key, config=Config(**config) if config else None)
+
+
+def iam_client(emu: Any) -> Any:
+    import ibm_boto3
+    from ibm_botocore.client import Config
+
+    return ibm_boto3.client("s3", ibm_api_key_id=emu.api_key, ibm_service_instance_id=emu.instance_id,
+                            ibm_auth_endpoint=emu.auth_endpoint, config=Config(signature_version="oauth"),
+                            endpoint_url=emu.endpoint_url)
+
+
+def make_tree(root: str, files: Dict[str, int], seed: int = 0) -> Dict[str, bytes]:
+    """Write ``{relative path: size}`` under ``root`` (random bytes); returns path -> data."""
+    written = {}
+    for relative, size in files.items():
+        path = os.path.join(root, *relative.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        data = os.urandom(size)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        written[relative] = data
+    return written
+
+
+def tree_files(root: str) -> Dict[str, bytes]:
+    """Every file under ``root`` as relative path ('/') -> bytes."""
+    found = {}
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            found[os.path.relpath(path, root).replace(os.sep, "/")] = open(path, "rb").read()
+    return found
+
+
+def same_trees(left: str, right: str) -> bool:
+    compare = filecmp.dircmp(left, right)
+    return tree_files(left) == tree_files(right) and not compare.left_only and not compare.right_only
+
+
+def objects(client: Any, bucket: str, prefix: str = "") -> Dict[str, bytes]:
+    found = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for entry in page.get("Contents", []):
+            found[entry["Key"]] = client.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read()
+    return found
+
+
+def open_uploads(client: Any, bucket: str) -> List[Any]:
+    return client.list_multipart_uploads(Bucket=bucket).get("Uploads") or []
+
+
+def count_requests(emu: Any, method: str, bucket: str, keys: Iterable[str], query: Optional[str] = None) -> Dict[str, Any]:
+    """Count, at the emulator, the ``method`` requests on each key (a zero delay fault rule
+    per key that fires every time; ``rule.hits`` is the count)."""
+    import re
+
+    return {key: emu.faults.delay(0.0, times=None, method=method, path="^/%s/%s$" % (re.escape(bucket), re.escape(key)), query=query)
+            for key in keys}
+
+
+def leftovers(directory: str) -> List[str]:
+    """Temporary download files (``<name>.<8 hex digits>``) under ``directory``."""
+    import re
+
+    pattern = re.compile(r"\.[0-9a-f]{8}$")
+    return [os.path.join(d, n) for d, _s, names in os.walk(directory) for n in names if pattern.search(n)]
