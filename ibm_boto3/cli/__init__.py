@@ -72,6 +72,7 @@ def run(args: object) -> int:
     out = Output(json_mode=args.json, quiet=args.quiet, progress=not args.no_progress)  # type: ignore[attr-defined]
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _terminate)
+    context = None
     try:
         context = Context(args, out)
         COMMANDS[args.command](context)  # type: ignore[attr-defined]
@@ -88,12 +89,12 @@ def run(args: object) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FAILED
     except CliError as exc:
-        out.error(str(exc))
+        out.error(str(exc), getattr(context, "subject", None))
         return EXIT_FAILED
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        out.error(describe(exc))
+        out.error(describe(exc), getattr(context, "subject", None))
         return EXIT_FAILED
     try:
         sys.stdout.flush()

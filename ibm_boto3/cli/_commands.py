@@ -20,6 +20,8 @@ class Context:
         self.args = args
         self.out = out
         self.clients = Clients(args)
+        #: what a fatal error is about (named in its message)
+        self.subject: Any = None
 
     @property
     def client(self) -> Any:
@@ -149,6 +151,7 @@ def _target_path(dest: Local, name: str) -> str:
 def copy_single(ctx: Context, src: Any, dst: Any, move: bool) -> None:
     args, out = ctx.args, ctx.out
     base = object_args(args)
+    ctx.subject = dst if isinstance(dst, Remote) else src
     if isinstance(src, Local):
         if os.path.isdir(src.path):
             raise UsageError("%s is a directory (use --recursive)" % src.path)
@@ -248,6 +251,7 @@ def cmd_sync(ctx: Context) -> None:
 def transfer_tree(ctx: Context, src: Any, dst: Any, move: bool, sync: bool) -> None:
     """cp/mv --recursive and sync: local → COS and COS → local on the directory engine,
     COS → COS as server-side copies."""
+    ctx.subject = src if isinstance(src, Remote) else dst
     if isinstance(src, Local):
         _upload_tree(ctx, src, dst, move, sync)
     elif isinstance(dst, Local):
@@ -266,8 +270,8 @@ def _report(ctx: Context, result: tree.TreeResult, action: str, source: Callable
             dest: Callable[[Any], Any], size: Callable[[Any], int]) -> None:
     for item in result.done:
         ctx.out.event(action, source(item), dest(item), size(item))
-    for name, exc in sorted(result.failed.items()):
-        ctx.out.error("%s failed: %s" % (action, describe(exc)), name)
+    for item, exc in result.failed:
+        ctx.out.error("%s failed: %s" % (action, describe(exc)), source(item))
 
 
 def _upload_tree(ctx: Context, src: Local, dst: Remote, move: bool, sync: bool) -> None:
@@ -395,7 +399,7 @@ def _copy_tree(ctx: Context, src: Remote, dst: Remote, move: bool, sync: bool) -
 def _delete_remote(ctx: Context, bucket: str, keys: List[str], quiet: bool = False) -> None:
     if not keys:
         return
-    if ctx.args.dryrun:
+    if getattr(ctx.args, "dryrun", False):
         for key in keys:
             ctx.out.event("delete", Remote(bucket, key), dryrun=True)
         return
@@ -411,6 +415,7 @@ def _delete_remote(ctx: Context, bucket: str, keys: List[str], quiet: bool = Fal
 def cmd_rm(ctx: Context) -> None:
     args = ctx.args
     target = parse_remote(args.path)
+    ctx.subject = target
     if not args.recursive:
         if args.filters:
             raise UsageError("--include/--exclude need --recursive")
@@ -429,6 +434,7 @@ def cmd_rm(ctx: Context) -> None:
 def cmd_mb(ctx: Context) -> None:
     args = ctx.args
     target = parse_remote(args.path, "bucket")
+    ctx.subject = "cos://" + target.bucket
     if target.key:
         raise UsageError("mb takes a bucket (cos://BUCKET), not %s" % args.path)
     params: Dict[str, Any] = {"Bucket": target.bucket}
@@ -448,6 +454,7 @@ def cmd_mb(ctx: Context) -> None:
 def cmd_rb(ctx: Context) -> None:
     args = ctx.args
     target = parse_remote(args.path, "bucket")
+    ctx.subject = "cos://" + target.bucket
     if target.key:
         raise UsageError("rb takes a bucket (cos://BUCKET), not %s" % args.path)
     client = ctx.client
@@ -496,6 +503,7 @@ def cmd_ls(ctx: Context) -> None:
                        "%s %s" % (_when(bucket.get("CreationDate")), bucket["Name"]))
         return
     target = parse_remote(args.path)
+    ctx.subject = target
     params: Dict[str, Any] = {"Bucket": target.bucket, "Prefix": target.key}
     if not args.recursive:
         params["Delimiter"] = "/"
@@ -522,6 +530,7 @@ def cmd_ls(ctx: Context) -> None:
 # -- presign / cat / head ----------------------------------------------------------------------------------
 def cmd_presign(ctx: Context) -> None:
     target = parse_remote(ctx.args.path)
+    ctx.subject = target
     _require_key(target)
     if not 1 <= ctx.args.expires_in <= 604800:
         raise UsageError("--expires-in must be between 1 and 604800 seconds")
@@ -541,11 +550,13 @@ def cmd_cat(ctx: Context) -> None:
     for target in targets:
         _require_key(target)
     for target in targets:
+        ctx.subject = target
         download_to_stdout(ctx, target)
 
 
 def cmd_head(ctx: Context) -> None:
     target = parse_remote(ctx.args.path)
+    ctx.subject = target
     if target.key:
         response = ctx.client.head_object(Bucket=target.bucket, Key=target.key)
     else:

@@ -102,7 +102,7 @@ def unchanged(source_size: int, source_time: float, dest_size: Optional[int], de
 class TreeResult:
     def __init__(self) -> None:
         self.done: List[Any] = []  # items that completed
-        self.failed: Dict[str, BaseException] = {}
+        self.failed: List[Tuple[Any, BaseException]] = []  # (item, error)
 
 
 def interruptible_wait(wait: Callable[[float], bool], cancel: Callable[[], None]) -> None:
@@ -136,11 +136,15 @@ def run_directory(client: Any, plan: Any, *, config: Any, out: Output, extra_arg
         bar.close()
     try:
         transfer.result()
-    except BaseException as exc:
+    except BaseException:
         if not transfer.errors:
             raise  # a listing error, or a cancel
-    result.failed = dict(transfer.errors)
-    result.done = [item for item in plan.items if item.key not in result.failed]
+    for item in plan.items:
+        error = transfer.errors.get(item.key)
+        if error is None:
+            result.done.append(item)
+        else:
+            result.failed.append((item, error))
     return result
 
 
@@ -177,8 +181,8 @@ def copy_objects(client: Any, pairs: Sequence[Tuple[Remote, Remote, int]], *, co
                 except KeyboardInterrupt:
                     signal.signal(signal.SIGINT, signal.SIG_IGN)
                     raise
-                except BaseException as exc:
-                    result.failed[str(pair[0])] = exc
+                except Exception as exc:
+                    result.failed.append((pair, exc))
                 else:
                     result.done.append(pair)
                     bar.advance(pair[2])
