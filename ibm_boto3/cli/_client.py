@@ -53,6 +53,8 @@ class Clients:
             session = ibm_boto3.session.Session(profile_name=args.profile, region_name=args.region)
         except Exception as exc:  # ProfileNotFound and friends: one line, exit 1
             raise CliError(describe(exc)) from None
+        if args.profile and args.profile not in session.available_profiles:
+            raise CliError("the profile %r is not in ~/.aws/credentials or ~/.aws/config" % args.profile)
         kwargs: dict = {}
         if args.api_key:
             kwargs.update(ibm_api_key_id=args.api_key,
