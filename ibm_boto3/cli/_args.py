@@ -138,14 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, summary in (("cp", "Copy files and objects: upload, download, or a server-side copy."),
                           ("mv", "Move files and objects: copy, then delete the source once the copy is complete.")):
+        streams = ("\n            cos cp - cos://BUCKET/KEY          upload stdin"
+                   "\n            cos cp cos://BUCKET/KEY -          download to stdout") if name == "cp" else ""
         p = _command(sub, parent, name, summary, """
             cos %(n)s FILE cos://BUCKET/KEY       upload (KEY ending in / or empty: the file name is added)
             cos %(n)s cos://BUCKET/KEY FILE|DIR   download (to a temporary name, renamed when complete)
-            cos %(n)s cos://B1/K1 cos://B2/K2     server-side copy
-            cos %(n)s - cos://BUCKET/KEY          upload stdin      (cp only: cos cp cos://BUCKET/KEY -  to stdout)
+            cos %(n)s cos://B1/K1 cos://B2/K2     server-side copy%(streams)s
             cos %(n)s -r DIR cos://BUCKET/PREFIX  a directory tree, and back, or prefix to prefix
             Recursive transfers use the SDK's directory engine (files in parallel, parts within files);
-            --include / --exclude select relative paths.""" % {"n": name})
+            --include / --exclude select paths relative to SOURCE.""" % {"n": name, "streams": streams})
         p.add_argument("source", metavar="SOURCE", help="local path, cos://BUCKET/KEY, or -")
         p.add_argument("destination", metavar="DESTINATION", help="local path, cos://BUCKET/KEY, or -")
         _recursive(p, "copy every file below SOURCE (a directory or a key prefix)")

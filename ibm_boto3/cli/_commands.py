@@ -190,6 +190,7 @@ def copy_single(ctx: Context, src: Any, dst: Any, move: bool) -> None:
             os.makedirs(parent, exist_ok=True)
             _one(ctx, action, None, lambda m, s: m.download(src.bucket, src.key, path, subscribers=s))
             if move:
+                ctx.subject = src
                 ctx.client.delete_object(Bucket=src.bucket, Key=src.key)
         out.event(action, src, path, dryrun=args.dryrun)
     else:
@@ -201,6 +202,7 @@ def copy_single(ctx: Context, src: Any, dst: Any, move: bool) -> None:
             _one(ctx, action, None, lambda m, s: m.copy({"Bucket": src.bucket, "Key": src.key}, target.bucket,
                                                       target.key, extra_args=extra or None, subscribers=s))
             if move:
+                ctx.subject = src
                 ctx.client.delete_object(Bucket=src.bucket, Key=src.key)
         out.event(action, src, target, dryrun=args.dryrun)
 

@@ -270,3 +270,34 @@ def test_sync_prefix_to_prefix(cos, client, bucket):
                                                "delete: cos://%s/y/stale" % bucket])
     assert cos.ok("sync", "cos://%s/x" % bucket, "cos://%s/y" % bucket) == ""
     assert keys(client, bucket, "y/") == ["y/1", "y/2/3"]
+
+
+def test_retention_options_and_single_mv(cos, client, bucket, tmp_path):
+    client.put_bucket_protection_configuration(Bucket=bucket, ProtectionConfiguration={
+        "Status": "Retention", "MinimumRetention": {"Days": 1}, "DefaultRetention": {"Days": 1},
+        "MaximumRetention": {"Days": 10}})
+    src = tmp_path / "kept.txt"
+    src.write_bytes(b"keep me")
+    out = cos.ok("mv", str(src), "cos://%s/kept.txt" % bucket, "--retention-period", "172800",
+                 "--retention-legal-hold-id", "case-1")
+    assert out == "move: %s to cos://%s/kept.txt\n" % (src, bucket)
+    assert not src.exists()
+    head = client.head_object(Bucket=bucket, Key="kept.txt")
+    assert head["RetentionPeriod"] == 172800 and head["RetentionLegalHoldCount"] == 1
+    # a protected object cannot be deleted: exit 1, the object named, no traceback
+    proc = cos("rm", "cos://%s/kept.txt" % bucket)
+    assert proc.returncode == 1 and b"cos://%s/kept.txt" % bucket.encode() in proc.stderr
+    assert b"Traceback" not in proc.stderr
+    # mv of a protected object: copied, but the source stays; the error names the source
+    proc = cos("mv", "cos://%s/kept.txt" % bucket, "cos://%s/copy.txt" % bucket)
+    assert proc.returncode == 1
+    assert proc.stderr.decode().startswith("cos: error: cos://%s/kept.txt: access denied" % bucket)
+    assert keys(client, bucket) == ["copy.txt", "kept.txt"]
+
+
+def test_mv_object_to_object(cos, client, bucket):
+    client.put_object(Bucket=bucket, Key="from.txt", Body=b"f")
+    assert cos.ok("mv", "cos://%s/from.txt" % bucket, "cos://%s/to/" % bucket) == \
+        "move: cos://%s/from.txt to cos://%s/to/from.txt\n" % (bucket, bucket)
+    assert keys(client, bucket) == ["to/from.txt"]
+    assert client.get_object(Bucket=bucket, Key="to/from.txt")["Body"].read() == b"f"
