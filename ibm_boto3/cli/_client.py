@@ -62,8 +62,8 @@ class Clients:
                           ibm_auth_endpoint=args.auth_endpoint or os.environ.get("IBM_AUTH_ENDPOINT"))
         elif session.get_credentials() is None:
             raise CliError(NO_CREDENTIALS)
-        config = Config(max_pool_connections=max(10, 2 * args.concurrency + 4),
-                        retries={"max_attempts": 5, "mode": "standard"}, s3={"addressing_style": "path"})
+        # retries: the SDK's defaults, or AWS_MAX_ATTEMPTS / AWS_RETRY_MODE / the profile's settings
+        config = Config(max_pool_connections=max(10, 2 * args.concurrency + 4), s3={"addressing_style": "path"})
         return session.client("s3", endpoint_url=endpoint_url(args), verify=False if args.no_verify_ssl else None,
                               config=config, region_name=args.region or DEFAULT_REGION, **kwargs)
 

@@ -300,6 +300,8 @@ def _upload_tree(ctx: Context, src: Local, dst: Remote, move: bool, sync: bool) 
 
     plan = plan_upload(src.path, dst.bucket, dst.key, include=accept, skip=skip)
     action = "move" if move else "upload"
+    if plan.items and not sync and not args.dryrun:
+        _check_bucket(ctx, dst.bucket)  # one clear error, not one per file
     base = object_args(args)
     if args.dryrun:
         for item in plan.items:
@@ -315,6 +317,19 @@ def _upload_tree(ctx: Context, src: Local, dst: Remote, move: bool, sync: bool) 
         present = {item.relative for item in plan.items} | {item.relative for item in plan.skipped}
         gone = [rel for rel in sorted(existing) if rel not in present and (accept is None or accept(rel))]
         _delete_remote(ctx, dst.bucket, [existing[rel]["Key"] for rel in gone])
+
+
+def _check_bucket(ctx: Context, bucket: str) -> None:
+    """Fail once for a missing bucket or an unreachable endpoint (other refusals, such as no
+    permission for HeadBucket, are left to the transfers themselves)."""
+    from ibm_botocore.exceptions import ClientError
+
+    try:
+        ctx.client.head_bucket(Bucket=bucket)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code"))
+        if code in ("404", "NoSuchBucket"):
+            raise CliError("the bucket does not exist (NoSuchBucket)") from None
 
 
 def _download_tree(ctx: Context, src: Remote, dst: Local, move: bool, sync: bool) -> None:

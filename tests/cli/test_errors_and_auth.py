@@ -190,3 +190,18 @@ def test_progress_only_on_a_terminal(cos, bucket, tmp_path, emu, client):
     status, out, shown = _run_on_tty(cos, ["cp", "-r", str(src), "cos://%s/r" % bucket, "--no-progress"])
     assert status == 0 and shown == b""
     assert keys(client, bucket, "r/") == sorted("r/" + k for k in TREE)
+
+
+def test_recursive_upload_to_missing_bucket_or_dead_endpoint_fails_once(cos, tmp_path):
+    src = tmp_path / "src"
+    make_tree(src, TREE)
+    proc = cos("cp", "-r", str(src), "cos://no-such-bucket-cli/x")
+    assert proc.returncode == 1
+    assert _one_line(proc.stderr) == "cos: error: cos://no-such-bucket-cli/x: the bucket does not exist (NoSuchBucket)\n"
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        dead = "http://127.0.0.1:%d" % unused.getsockname()[1]
+    proc = cos("cp", "-r", str(src), "cos://bucket/x", "--endpoint-url", dead, env={"AWS_MAX_ATTEMPTS": "1"})
+    assert proc.returncode == 1
+    lines = _one_line(proc.stderr).splitlines()
+    assert len(lines) == 1 and "Could not connect to the endpoint URL" in lines[0]
