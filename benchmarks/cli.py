@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -51,6 +51,11 @@ TARGETS = {("small", "s5cmd"): 0.8, ("small", "aws"): 3.0}
 
 class Responder:
     def __init__(self, workloads: Dict[str, Tuple[int, int]]) -> None:
+        self.workloads = workloads
+        self.start()
+
+    def start(self) -> None:
+        workloads = self.workloads
         trees: List[str] = []
         for name, (count, size) in workloads.items():
             trees += ["--tree", "tree/%s=%dx%d" % (name, count, size)]
@@ -61,11 +66,26 @@ class Responder:
             raise RuntimeError("the responder did not start: %r" % line)
         self.endpoint = "http://127.0.0.1:%d" % int(line.split()[1])
 
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
     def stop(self) -> None:
         try:
             self.proc.stdin.close()
         finally:
             self.proc.wait(10)
+
+
+def run_with(responder: Responder, build: Callable[[str], List[str]], env: Dict[str, str]) -> float:
+    """Run the command; if the responder died under it (a shared machine), start it again and retry once."""
+    try:
+        return run(build(responder.endpoint), env)
+    except RuntimeError:
+        if responder.alive():
+            raise
+        print("(the responder exited; restarted, and the run repeated)", file=sys.stderr)
+        responder.start()
+        return run(build(responder.endpoint), env)
 
 
 def make_tree(root: str, count: int, size: int) -> None:
@@ -156,7 +176,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                             "bench/%s-%s-%d/" % (op.replace(" ", "-"), side, round_no)
                         local = source if op.endswith("up") else (
                             os.path.join(scratch, "dst-%s-sync-down" % side) if op == "resync down" else target)
-                        elapsed = run(command(side, program, responder.endpoint, op, local, remote), env)
+                        elapsed = run_with(responder, lambda endpoint: command(side, program, endpoint, op, local, remote),
+                                           env)
                         if op in ("cp down", "sync down") and round_no == 0:
                             check_download(local, "tree/%s" % name, count, size)
                         samples.setdefault((name, op, side), []).append(elapsed)

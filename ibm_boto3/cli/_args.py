@@ -99,6 +99,7 @@ def _upload_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cache-control", metavar="VALUE", help="Cache-Control of new objects")
     g.add_argument("--content-disposition", metavar="VALUE", help="Content-Disposition of new objects")
     g.add_argument("--storage-class", metavar="CLASS", help="storage class of new objects")
+    g.add_argument("--sse", metavar="AES256", choices=["AES256"], help="server-side encryption with COS-managed keys")
     g.add_argument("--retention-period", metavar="SECONDS", type=int,
                    help="COS retention: keep new objects for SECONDS (protected buckets)")
     g.add_argument("--retention-expiration-date", metavar="DATE",
@@ -146,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
             cos %(n)s cos://B1/K1 cos://B2/K2     server-side copy%(streams)s
             cos %(n)s -r DIR cos://BUCKET/PREFIX  a directory tree, and back, or prefix to prefix
             Recursive transfers use the SDK's directory engine (files in parallel, parts within files);
-            --include / --exclude select paths relative to SOURCE.""" % {"n": name, "streams": streams})
+            --include / --exclude select paths relative to SOURCE. Key Protect encryption is a
+            bucket setting (cos mb --kms-root-key-crn): objects written there use its root key.""" % {"n": name, "streams": streams})
         p.add_argument("source", metavar="SOURCE", help="local path, cos://BUCKET/KEY, or -")
         p.add_argument("destination", metavar="DESTINATION", help="local path, cos://BUCKET/KEY, or -")
         _recursive(p, "copy every file below SOURCE (a directory or a key prefix)")

@@ -60,6 +60,7 @@ def object_args(args: Any) -> Dict[str, Any]:
         extra["Metadata"] = metadata
     for option, name in (("content_type", "ContentType"), ("cache_control", "CacheControl"),
                          ("content_disposition", "ContentDisposition"), ("storage_class", "StorageClass"),
+                         ("sse", "ServerSideEncryption"),
                          ("retention_period", "RetentionPeriod"), ("retention_legal_hold_id", "RetentionLegalHoldId")):
         value = getattr(args, option, None)
         if value is not None:

@@ -120,7 +120,7 @@ class Bar:
     def total(self, total: int, files: Optional[int] = None) -> None:
         self._progress.update(self._task, total=total)
         if files is not None:
-            self.files(0, files)
+            self._progress.update(self._task, files="%d files" % files)
 
     def files(self, done: int, total: int) -> None:
         self._progress.update(self._task, files="%d/%d files" % (done, total))

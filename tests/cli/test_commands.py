@@ -75,12 +75,12 @@ def test_cp_upload_download_copy_with_options(cos, client, bucket, tmp_path):
     src = tmp_path / "report.csv"
     src.write_bytes(b"a,b\n1,2\n")
     out = cos.ok("cp", str(src), "cos://%s/dir/" % bucket, "--metadata", "owner=ana,team=data",
-                 "--cache-control", "no-cache")
+                 "--cache-control", "no-cache", "--sse", "AES256")
     assert out == "upload: %s to cos://%s/dir/report.csv\n" % (src, bucket)
     head = client.head_object(Bucket=bucket, Key="dir/report.csv")
     assert head["Metadata"] == {"owner": "ana", "team": "data"}
     assert head["ContentType"] == "text/csv"  # guessed from the name
-    assert head["CacheControl"] == "no-cache"
+    assert head["CacheControl"] == "no-cache" and head["ServerSideEncryption"] == "AES256"
     # download into a directory: the object's name is kept
     target = tmp_path / "down"
     target.mkdir()
