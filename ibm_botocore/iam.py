@@ -201,7 +201,9 @@ class DefaultTokenManager(TokenManager):
             token = data["access_token"]
             token_type = data.get("token_type", "Bearer")
             expires_in = float(data["expires_in"])
-        except (KeyError, TypeError, ValueError):
+            if not isinstance(token, str) or not token or not isinstance(token_type, str) or not expires_in > 0:
+                raise ValueError("wrong types")
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
             raise CredentialRetrievalError(
                 provider=self.auth_endpoint, error_msg="the IAM response has no access_token/expires_in"
             )
@@ -285,7 +287,7 @@ class DefaultTokenManager(TokenManager):
             message = "HttpCode(%d) - Retrieval of tokens from server failed." % status
             try:
                 details = json.loads(body.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 details = {}
             if isinstance(details, dict):
                 if details.get("errorMessage"):
@@ -298,7 +300,7 @@ class DefaultTokenManager(TokenManager):
             raise _IamHttpError(message, status, status >= 500 or status == 429)
         try:
             return json.loads(body.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deeply
             raise _IamHttpError("HttpCode(200) - the IAM response is not JSON.", status, True)
 
 

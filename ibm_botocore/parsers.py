@@ -57,6 +57,9 @@ def _local(tag: str) -> str:
 def _xml_root(body: bytes) -> Element:
     from xml.etree.ElementTree import ParseError, XMLParser
 
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        # S3 never sends a DTD: entity definitions are refused, not expanded
+        raise ResponseParserError("Unable to parse response: the XML declares a DTD or entities, which is not accepted")
     parser = XMLParser()
     try:
         parser.feed(body)
@@ -74,12 +77,17 @@ def _header_metadata(lowered: Mapping[str, str]) -> Dict[str, str]:
     return {}
 
 
-def _element_value(node: Element) -> Any:
+MAX_XML_DEPTH = 32
+
+
+def _element_value(node: Element, depth: int = 0) -> Any:
     """Untyped XML (error bodies): a leaf is its text, an element with children a dict."""
     children = list(node)
     if not children:
         return node.text
-    return {_local(child.tag): _element_value(child) for child in children}
+    if depth >= MAX_XML_DEPTH:
+        raise ResponseParserError("Unable to parse response: XML nested more than %d levels deep" % MAX_XML_DEPTH)
+    return {_local(child.tag): _element_value(child, depth + 1) for child in children}
 
 
 def lowercase_headers(headers: Mapping[str, str]) -> Dict[str, str]:
@@ -369,23 +377,26 @@ class RestXMLParser(ResponseParser):
                 root: Optional[Element] = _xml_root(bytes(body))
             except ResponseParserError:
                 root = None
-            if root is not None and _local(root.tag) == "Error":
-                error = {}
-                for child in root:
-                    tag = _local(child.tag)
-                    if tag not in ("RequestId", "HostId"):
-                        error[tag] = _element_value(child)
-                return {"Error": error, "ResponseMetadata": _header_metadata(lowered)}
-            if root is not None:
-                values = {_local(child.tag): _element_value(child) for child in root}
-                if isinstance(values.get("Error"), dict):
-                    result: Dict[str, Any] = {"Error": {"Message": "", "Code": ""}}
-                    result["Error"].update(values.pop("Error"))
-                    if "RequestId" in values:
-                        result["ResponseMetadata"] = {"RequestId": values.pop("RequestId")}
-                    for key, value in values.items():
-                        result.setdefault(key, value)
-                    return result
+            try:
+                if root is not None and _local(root.tag) == "Error":
+                    error = {}
+                    for child in root:
+                        tag = _local(child.tag)
+                        if tag not in ("RequestId", "HostId"):
+                            error[tag] = _element_value(child)
+                    return {"Error": error, "ResponseMetadata": _header_metadata(lowered)}
+                if root is not None:
+                    values = {_local(child.tag): _element_value(child) for child in root}
+                    if isinstance(values.get("Error"), dict):
+                        result: Dict[str, Any] = {"Error": {"Message": "", "Code": ""}}
+                        result["Error"].update(values.pop("Error"))
+                        if "RequestId" in values:
+                            result["ResponseMetadata"] = {"RequestId": values.pop("RequestId")}
+                        for key, value in values.items():
+                            result.setdefault(key, value)
+                        return result
+            except ResponseParserError:
+                pass  # nested too deeply: the status code tells the error
         return self._generic_error(status, lowered)
 
     @staticmethod

@@ -34,6 +34,8 @@ _VALID_ARN = re.compile(
     r"^arn:(aws).*:(s3|s3-object-lambda):[a-z\-0-9]*:[0-9]{12}:accesspoint[/:][a-zA-Z0-9\-.]{1,63}$"
     r"|^arn:(aws).*:s3-outposts:[a-z\-0-9]+:[0-9]{12}:outpost[/:][a-zA-Z0-9\-]{1,63}[/:]accesspoint[/:][a-zA-Z0-9\-]{1,63}$"
 )
+_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_DNS_LABEL_ANY = re.compile(r"^[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$")
 _DNS_LABEL = re.compile(r"^[a-z0-9][a-z0-9\-]{1,61}[a-z0-9]$")
 
 _SSE_C_OPERATIONS = frozenset(
@@ -125,22 +127,37 @@ def _sse_c(params: Dict[str, Any], key_param: str, md5_param: str) -> None:
     params[md5_param] = base64.b64encode(get_md5(raw).digest()).decode("utf-8")
 
 
+_COPY_SOURCE_VERSION = re.compile(r"\?versionId=\S+$")
+
+
 def quote_copy_source(copy_source: Any) -> Any:
-    """``{'Bucket','Key','VersionId'}`` or ``'bucket/key?versionId=v'`` -> the header value."""
+    """``{'Bucket','Key','VersionId'}`` or ``'bucket/key?versionId=v'`` -> the header value.
+
+    As ibm-cos-sdk encodes it: in the string form, a trailing ``?versionId=<id>`` whose id
+    holds no whitespace is kept as given and the rest is percent-encoded (otherwise the
+    whole string is); the dict form's bucket and key are encoded and its version id is
+    appended as given. A version id kept as given must not hold NUL, CR or LF.
+    """
     if isinstance(copy_source, str):
-        if "?versionId=" in copy_source:
-            path, version = copy_source.rsplit("?versionId=", 1)
-            return quote(path, safe="/~") + "?versionId=" + version
-        return quote(copy_source, safe="/~")
+        found = _COPY_SOURCE_VERSION.search(copy_source)
+        if found is None:
+            return quote(copy_source, safe="/~")
+        if "\x00" in found.group(0):
+            raise ParamValidationError(report="Invalid value for parameter CopySource: %r" % (copy_source,))
+        return quote(copy_source[: found.start()], safe="/~") + found.group(0)
     if isinstance(copy_source, dict):
         try:
             bucket = copy_source["Bucket"]
             key = copy_source["Key"]
         except KeyError as exc:
             raise ParamValidationError(report="Missing required parameter: %s" % exc)
-        value = "%s/%s" % (bucket, quote(key, safe="/~"))
+        if not isinstance(bucket, str) or not isinstance(key, str):
+            raise ParamValidationError(report="Invalid type for parameter CopySource: Bucket and Key must be strings")
+        value = "%s/%s" % (quote(bucket, safe="/~"), quote(key, safe="/~"))
         version = copy_source.get("VersionId")
         if version is not None:
+            if not isinstance(version, str) or any(c in version for c in "\r\n\x00"):
+                raise ParamValidationError(report="Invalid value for parameter CopySource.VersionId: %r" % (version,))
             value += "?versionId=%s" % version
         return value
     return copy_source
@@ -203,6 +220,17 @@ def is_dns_compatible(bucket: str) -> bool:
     return True
 
 
+def _virtual_host_possible(bucket: str, parts: Any) -> bool:
+    """``<bucket>.<host>`` is a valid host: not an IP endpoint, a DNS-safe name (a dotted
+    one only over http, since it cannot match a TLS wildcard certificate)."""
+    host = parts.hostname or ""
+    if ":" in host or _IPV4.match(host):
+        return False
+    if is_dns_compatible(bucket):
+        return True
+    return parts.scheme == "http" and "." in bucket and all(_DNS_LABEL_ANY.match(label) for label in bucket.split("."))
+
+
 def resolve_url(operation_name: str, request_dict: Dict[str, Any], bucket: Optional[str], settings: S3Settings) -> None:
     """Set ``request_dict['url']`` using path- or virtual-hosted-style addressing."""
     from ibm_botocore.awsrequest import prepare_request_dict
@@ -221,9 +249,9 @@ def resolve_url(operation_name: str, request_dict: Dict[str, Any], bucket: Optio
     style = settings.addressing_style
     if style == "path" or (style == "auto" and settings.custom_endpoint):
         return
-    if not is_dns_compatible(bucket):
-        return
     parts = urlsplit(request_dict["url"])
+    if not _virtual_host_possible(bucket, parts):
+        return
     path = parts.path
     if path == prefix or path.startswith(prefix + "/"):
         path = path[len(prefix) :] or "/"

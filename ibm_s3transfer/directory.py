@@ -48,7 +48,9 @@ behind the ``cos`` command line's ``cp --recursive`` and ``sync``. Two steps:
    transfer: up to ``max_concurrent_files`` files at once, large files split into
    parts/ranges sent over ``config.max_request_concurrency`` connections, and
    ``config.max_bandwidth`` (bytes/s) as one ceiling for all of them. Downloads use the
-   manager's verified downloader (temporary file, renamed when complete).
+   manager's verified downloader (temporary file, renamed when complete); objects below
+   the multipart threshold are fetched with one GET conditional on the listed ETag (no
+   HeadObject), and an MD5 ETag is checked against the data.
 
    * ``progress(total_bytes)`` is called with the cumulative bytes moved, never
      decreasing (a retried part does not count twice); an exception it raises is logged.
@@ -209,6 +211,29 @@ def _within(directory_real: str, path: str) -> bool:
     return real == directory_real or real.startswith(directory_real.rstrip(os.sep) + os.sep)
 
 
+class _Containment:
+    """Answers "does this path stay inside the directory?" resolving each parent folder once."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.real = os.path.realpath(directory)
+        self._parents: Dict[str, bool] = {}
+
+    def parent_inside(self, path: str) -> bool:
+        parent = os.path.dirname(path)
+        known = self._parents.get(parent)
+        if known is None:
+            known = self._parents[parent] = _within(self.real, parent)
+        return known
+
+    def inside(self, path: str) -> bool:
+        # the file itself may be a symlink already there (pointing anywhere)
+        return self.parent_inside(path) and (not os.path.islink(path) or _within(self.real, path))
+
+    def forget(self, path: str) -> None:
+        self._parents.pop(os.path.dirname(path), None)
+
+
 # -- listing and walking -------------------------------------------------------------------------
 def _list_objects(client: Any, bucket: str, prefix: str) -> Iterator[Dict[str, Any]]:
     token: Optional[str] = None
@@ -310,7 +335,7 @@ def plan_download(
         raise ValueError("unsafe must be 'raise' or 'skip'")
     prefix = normalize_prefix(prefix)
     directory = os.path.abspath(os.fspath(directory))
-    directory_real = os.path.realpath(directory)
+    containment = _Containment(directory)
     plan = DirectoryPlan(_DOWNLOAD, bucket, prefix, directory)
     candidates = []
     for entry in _list_objects(client, bucket, prefix):
@@ -321,7 +346,7 @@ def plan_download(
         try:
             segments = safe_relative_path(key, relative)
             path = os.path.join(directory, *segments)
-            if not _within(directory_real, path):
+            if not containment.inside(path):
                 raise UnsafeKeyError(key, "it would be written outside %s (through a symlink)" % directory)
         except UnsafeKeyError as exc:
             if unsafe == "raise":
@@ -456,6 +481,15 @@ class _FileSubscriber:
         self._owner = owner
         self._item = item
 
+    def on_queued(self, future: Any = None, **kwargs: Any) -> None:
+        # Downloads: the listing's size and ETag spare the downloader a HeadObject for
+        # small objects (it checks an MD5 ETag against the data instead).
+        remote = self._item.remote
+        if (self._item.direction == _DOWNLOAD and remote is not None and remote.etag and future.meta.size is None
+                and remote.size < self._owner._config.multipart_threshold):
+            future.meta.provide_transfer_size(remote.size)
+            future.meta.provide_object_etag(remote.etag)
+
     def on_progress(self, future: Any = None, bytes_transferred: int = 0, **kwargs: Any) -> None:
         self._owner._add_progress(bytes_transferred)
 
@@ -506,6 +540,8 @@ class DirectoryTransfer:
         self._summary: Optional[DirectorySummary] = None
         self.errors: Dict[str, BaseException] = {}
         self.files_done = 0
+        self._made: set = set()
+        self._containment: Optional[_Containment] = None
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -529,7 +565,7 @@ class DirectoryTransfer:
     # -- control ----------------------------------------------------------------------------
     def start(self) -> "DirectoryTransfer":
         with self._lock:
-            if self._thread is None:
+            if self._thread is None and not self._done.is_set():
                 self._thread = threading.Thread(target=self._run, name="ibm_s3transfer-directory", daemon=True)
                 self._thread.start()
         return self
@@ -660,8 +696,13 @@ class DirectoryTransfer:
             future = manager.upload(item.path, plan.bucket, item.key, extra_args=extra_args, subscribers=subscribers)
         else:
             parent = os.path.dirname(item.path)
-            os.makedirs(parent, exist_ok=True)
-            if not _within(os.path.realpath(plan.directory), parent):
+            if parent not in self._made:
+                os.makedirs(parent, exist_ok=True)
+                self._made.add(parent)
+                if self._containment is None:
+                    self._containment = _Containment(plan.directory)
+                self._containment.forget(item.path)  # resolve it again now that it exists
+            if not self._containment.inside(item.path):  # type: ignore[union-attr]
                 raise UnsafeKeyError(item.key, "it would be written outside %s (through a symlink)" % plan.directory)
             future = manager.download(plan.bucket, item.key, item.path, extra_args=extra_args, subscribers=subscribers)
         with self._lock:

@@ -15,60 +15,56 @@ Where the bytes go
 
 What is verified
     Every GET carries ``If-Match: <ETag>`` (the object cannot change half-way) and
-    every range must deliver exactly its length (short or cut bodies are retried). The
-    object's checksum comes from a HeadObject with ``ChecksumMode=ENABLED``:
-
-    * full-object CRC32 (single-part objects uploaded with checksums, or
-      ``ChecksumType=FULL_OBJECT``): the CRC32 of each range is computed as it
-      streams in (C, whole blocks) and the range CRCs are combined
-      (``crc32_combine``) into the object's CRC32, which must match;
-    * composite CRC32 ``<b64>-<N>`` (multipart objects uploaded with checksums): the
-      ranges are aligned to the parts (size of part 1 from a HeadObject with
-      ``PartNumber=1``), and the CRC32 of the parts' CRC32s must match;
-    * full-object SHA-256 / SHA-1 (no CRC32): the written data is read back and hashed
-      in order once every range arrived;
-    * none of these, but an object small enough for a single GET whose ETag looks like
-      an MD5 (no SSE-C / KMS): the MD5 of the body must match the ETag;
-    * otherwise only the lengths are checked (a single GET is still checked by the
-      client against any full-object checksum header of the response).
+    every range must deliver exactly its length (a short or cut body is resumed where it
+    stopped). What the bytes must match is decided by ``ibm_s3transfer.integrity``: the
+    object's stored checksum (CRC32 combined from the ranges' CRC32s, composite CRC32
+    over part-aligned ranges, SHA-256/SHA-1 hashed once at the end), else its ETag
+    (MD5 of the object, or of the part MD5s, computed as the ranges arrive; on by
+    default over http, ``TransferConfig(verify_etag=...)`` decides otherwise).
 
     On a mismatch the ranges are fetched again (into the temporary file, never into
     the target) and the check is repeated as soon as a re-fetched range differs from
     the first copy, up to ``num_download_attempts`` rounds. When the same bytes arrive
-    twice and still do not match, the download fails -- except that a composite CRC32 is
-    first recomputed with the real part sizes (HeadObject per part, data read back), in
-    case the parts were not of equal size, and an ETag under IBM Key Protect (which may
-    not be an MD5) is accepted. Non-seekable targets cannot be rewritten: a mismatch
-    there fails the download after the data was written.
+    twice and still do not match: a stored checksum is then checked against the ETag
+    (read back from what was written; a composite CRC32 also with the real part sizes) and
+    the download fails only if that disagrees too; an ETag alone that two identical
+    fetches disagree with is not an MD5 (some encrypted objects), so the data is accepted
+    (logged at DEBUG). Non-seekable targets cannot be rewritten: the second fetch is only
+    compared with the first, and a difference fails the download after the data was written.
 
 Retries
     Each range is retried up to ``num_download_attempts`` times on connection errors,
-    timeouts, 5xx, truncated bodies and response-checksum errors (on top of the
-    client's own retries of the request), then the download fails with
-    RetriesExceededError.
+    timeouts, 5xx and truncated bodies (on top of the client's own retries of the
+    request), then the download fails with RetriesExceededError. A response whose bytes
+    do not match its own checksum header (FlexibleChecksumError) is fetched once more,
+    then that error is raised.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import io
 import logging
 import os
-import re
 import stat
 import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 from ibm_botocore.checksums import crc32
 from ibm_s3transfer.exceptions import ChecksumMismatchError, RetriesExceededError
+from ibm_s3transfer.integrity import (  # noqa: F401  (re-exported: the downloaders' shared plan)
+    HEAD_ARGS,
+    Verifier,
+    md5_of_written,
+    part_ranges,
+    plan_verification,
+    unique_digests,
+)
+from ibm_s3transfer.integrity import etag_verifier  # directory downloads: the ETag of a listing
 from ibm_s3transfer.tasks import SubmissionTask, Task
 from ibm_s3transfer.upload import is_retryable
 from ibm_s3transfer.utils import (
     ProgressReporter,
-    b64_to_crc32,
     composite_crc32,
-    crc32_combine_all,
     get_callbacks,
     pread_into,
     pwrite_all,
@@ -77,9 +73,6 @@ from ibm_s3transfer.utils import (
 
 logger = logging.getLogger(__name__)
 
-HEAD_ARGS = ("VersionId", "SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5", "RequestPayer", "ExpectedBucketOwner", "ChecksumMode")
-_MD5_ETAG = re.compile(r'^"?([0-9a-fA-F]{32})"?$')
-_MULTIPART_ETAG = re.compile(r'^"?[0-9a-fA-F]{32}-(\d+)"?$')
 
 
 class _ShortRead(Exception):
@@ -187,124 +180,7 @@ class DownloadSlots:
             self._cond.notify()
 
 
-# -- the object and how to check it ------------------------------------------------------------
-class Verifier:
-    """What the downloaded bytes must match, and how strictly."""
-
-    def __init__(self, mode: str, expected: Any = None, strict: bool = True, part_count: int = 0) -> None:
-        self.mode = mode  # "crc32", "composite", "md5" or "none"
-        self.expected = expected
-        self.strict = strict
-        self.part_count = part_count
-        self.part_bounds: List[int] = []
-
-    @property
-    def wants_crc(self) -> bool:
-        return self.mode in ("crc32", "composite")
-
-    @property
-    def reads_back(self) -> bool:
-        """SHA-1/SHA-256 cannot be combined from ranges: the written file is hashed at the end."""
-        return self.mode in ("sha1", "sha256")
-
-    def check(self, ranges: List[Tuple[int, int]], digests: List[Any]) -> bool:
-        if self.mode == "none" or self.reads_back:
-            return True
-        if any(d is None for d in digests):
-            return False
-        if self.mode == "crc32":
-            return crc32_combine_all(zip(digests, (length for _, length in ranges))) == self.expected
-        if self.mode == "composite":
-            # ranges never straddle parts: combine each part's ranges into its CRC32
-            part_crcs = []
-            for part in self.parts_of(ranges):
-                part_crcs.append(crc32_combine_all((digests[i], ranges[i][1]) for i in part))
-            return composite_crc32(part_crcs) == self.expected
-        return digests[0] == self.expected
-
-    def parts_of(self, ranges: List[Tuple[int, int]]) -> List[List[int]]:
-        """Indexes of the ranges of each part (from the part boundaries)."""
-        bounds = self.part_bounds or [start for start, _ in ranges]
-        groups: List[List[int]] = []
-        marks = set(bounds)
-        for index, (start, _) in enumerate(ranges):
-            if start in marks or not groups:
-                groups.append([])
-            groups[-1].append(index)
-        return groups
-
-
-def plan_verification(client: Any, head: Dict[str, Any], bucket: str, key: str, head_args: Dict[str, Any], size: int, threshold: int) -> Tuple[Verifier, Optional[List[int]]]:
-    """Choose the check for this object; returns (verifier, part sizes to align ranges on)."""
-    etag = head.get("ETag") or ""
-    multipart = _MULTIPART_ETAG.match(etag)
-    value = head.get("ChecksumCRC32")
-    kind = (head.get("ChecksumType") or "").upper()
-    if value:
-        base, _, suffix = value.partition("-")
-        crc = b64_to_crc32(base)
-        if crc is not None:
-            composite = bool(suffix) or kind == "COMPOSITE" or (kind != "FULL_OBJECT" and multipart is not None)
-            if not composite:
-                return Verifier("crc32", crc, strict=True), None
-            count = int(suffix) if suffix.isdigit() else (int(multipart.group(1)) if multipart else 0)
-            layout = _part_layout(client, bucket, key, head_args, size, count)
-            if layout:
-                return Verifier("composite", crc, strict=True, part_count=count), layout
-            return Verifier("none"), None
-    for algorithm in ("SHA256", "SHA1"):
-        other = head.get("Checksum" + algorithm)
-        if other and "-" not in other and kind != "COMPOSITE" and (multipart is None or kind == "FULL_OBJECT"):
-            try:
-                expected = base64.b64decode(other, validate=True)
-            except (binascii.Error, ValueError):
-                continue
-            return Verifier(algorithm.lower(), expected, strict=True), None
-    md5 = _MD5_ETAG.match(etag)
-    encrypted = head.get("SSECustomerAlgorithm") or head.get("ServerSideEncryption") == "aws:kms"
-    if md5 and not encrypted and size < threshold:
-        # With IBM Key Protect / HPCS keys the ETag may not be the MD5 of the data.
-        key_protect = any(k.startswith("IBMSSEKP") for k in head)
-        return Verifier("md5", md5.group(1).lower(), strict=not key_protect), None
-    return Verifier("none"), None
-
-
-def _part_layout(client: Any, bucket: str, key: str, head_args: Dict[str, Any], size: int, count: int) -> Optional[List[int]]:
-    """The sizes of the object's parts: all as large as part 1 but the last (one HeadObject),
-    or, when the size does not fit that, each part's own size (one HeadObject per part)."""
-    if count <= 0:
-        return None
-    if count == 1:
-        return [size] if size else None
-    try:
-        first = client.head_object(Bucket=bucket, Key=key, PartNumber=1, **head_args).get("ContentLength") or 0
-        if first > 0 and (count - 1) * first < size <= count * first:
-            return [first] * (count - 1) + [size - (count - 1) * first]
-        if count > 1000:
-            return None
-        sizes = [first] + [
-            client.head_object(Bucket=bucket, Key=key, PartNumber=number, **head_args).get("ContentLength") or 0
-            for number in range(2, count + 1)
-        ]
-    except Exception:
-        logger.debug("Part sizes unavailable; the composite checksum is not checked", exc_info=True)
-        return None
-    return sizes if sum(sizes) == size and all(sizes) else None
-
-
-def part_ranges(sizes: List[int], step: int) -> Tuple[List[Tuple[int, int]], List[int]]:
-    """Ranges of at most ``step`` bytes that never straddle a part; and the parts' offsets."""
-    ranges: List[Tuple[int, int]] = []
-    bounds: List[int] = []
-    offset = 0
-    for size in sizes:
-        bounds.append(offset)
-        for start in range(offset, offset + size, step):
-            ranges.append((start, min(step, offset + size - start)))
-        offset += size
-    return ranges, bounds
-
-
+# -- submission helpers --------------------------------------------------------------------
 def _ranges(size: int, step: int) -> List[Tuple[int, int]]:
     if size == 0:
         return [(0, 0)]
@@ -312,6 +188,11 @@ def _ranges(size: int, step: int) -> List[Tuple[int, int]]:
 
 
 # -- submission --------------------------------------------------------------------------------
+def _needs_head(extra_args: Dict[str, Any]) -> bool:
+    """Encrypted with a customer key or read by version: the listed ETag does not tell enough."""
+    return any(name in extra_args for name in ("SSECustomerKey", "SSECustomerAlgorithm", "VersionId"))
+
+
 class DownloadSubmissionTask(SubmissionTask):
     """Finds out the size and checksum, prepares the target and submits the range GETs."""
 
@@ -336,15 +217,21 @@ class DownloadSubmissionTask(SubmissionTask):
         verifier = Verifier("none")
         layout: Optional[List[int]] = None
         size = transfer_future.meta.size
-        if size is None:
+        listed_etag = transfer_future.meta.etag
+        if size is not None and listed_etag and size < config.multipart_threshold and not _needs_head(extra_args):
+            # Size and ETag given before submission (from a listing, by directory
+            # downloads): no HeadObject. The GET is conditional on that ETag, and an ETag
+            # that is an MD5 is checked against the data.
+            etag = listed_etag
+            verifier = etag_verifier(client, {"ETag": etag}, bucket, key, head_args, size)[0] or Verifier("none")
+        elif size is None:
             head = client.head_object(Bucket=bucket, Key=key, **head_args)
             size = head["ContentLength"]
             transfer_future.meta.provide_transfer_size(size)
             etag = head.get("ETag")
             if etag:
                 transfer_future.meta.provide_object_etag(etag)
-            if not (head_args.get("ChecksumMode") or "").upper() == "DISABLED":
-                verifier, layout = plan_verification(client, head, bucket, key, head_args, size, config.multipart_threshold)
+            verifier, layout = plan_verification(client, head, bucket, key, head_args, size, config)
         if layout:
             ranges, verifier.part_bounds = part_ranges(layout, config.multipart_chunksize)
             whole = len(ranges) == 1
@@ -427,6 +314,16 @@ class DownloadSubmissionTask(SubmissionTask):
         return _OrderedWriter(fileobj, slots), None
 
 
+class _DiscardWriter:
+    """Where a second fetch goes when the target cannot be rewritten: it is only compared."""
+
+    rewritable = False
+    streams = True
+
+    def write(self, offset: int, view: Any) -> None:
+        pass
+
+
 class _DownloadState:
     """Shared by the range tasks of one download: rounds, digests and completion."""
 
@@ -434,11 +331,14 @@ class _DownloadState:
         for name, value in kwargs.items():
             setattr(self, name, value)
         self.digests: List[Any] = [None] * len(self.ranges)
+        self.hashers = self.verifier.new_hashers(self.ranges) if self.verifier.hashes_md5 else None
+        self._md5_rounds: List[List[Optional[bytes]]] = []
         self.round = 0
         self._lock = threading.Lock()
         self._pending = 0
         self._satisfied = False
         self._changed = False
+        self._target_rewritable = self.writer.rewritable
         if isinstance(self.writer, _OrderedWriter):
             self.coordinator.add_failure_cleanup(self.writer.drop_all)
 
@@ -477,7 +377,7 @@ class _DownloadState:
             elif digest != self.digests[index]:
                 self.digests[index] = digest
                 self._changed = True
-                if not self._satisfied and self.verifier.check(self.ranges, self.digests):
+                if not self._satisfied and self.verifier.wants_crc and self.verifier.check(self.ranges, self.digests):
                     self._satisfied = True
             self._pending -= 1
             last = self._pending == 0
@@ -494,9 +394,14 @@ class _DownloadState:
     def satisfied(self) -> bool:
         return self._satisfied
 
+    def _message(self, what: str) -> str:
+        return "%s/%s: the downloaded data does not match the object's %s" % (self.bucket, self.key, what)
+
     def _round_complete(self) -> None:
-        coordinator = self.coordinator
-        if coordinator.done():
+        if self.coordinator.done():
+            return
+        if self.hashers is not None:
+            self._md5_round_complete()
             return
         verifier = self.verifier
         if self._satisfied or verifier.check(self.ranges, self.digests):
@@ -507,31 +412,67 @@ class _DownloadState:
             # the parts were not all the size of part 1: the data matches the real parts
             self._finalize()
             return
-        message = "%s/%s: the downloaded data does not match the object's %s" % (
-            self.bucket, self.key, {"crc32": "CRC32 checksum", "composite": "multipart CRC32 checksum", "md5": "ETag (MD5)",
-             "sha1": "SHA-1 checksum", "sha256": "SHA-256 checksum"}[verifier.mode],
-        )
+        message = self._message(verifier.describe())
         logger.debug("%s (round %d)", message, self.round)
         if not self.writer.rewritable:
             raise ChecksumMismatchError(message)
         if self.round > 1 and not self._changed:
-            # The same bytes arrived twice. A full-object CRC32 leaves no doubt. A
-            # composite CRC32 was checked assuming equal parts: check it again with the
-            # real part sizes; an ETag that is not an MD5 (encryption) is accepted.
-            if verifier.mode == "composite":
-                verdict = self._recheck_with_part_sizes()  # False here unless it could not be computed
-                accept = verdict is not False
-            else:
-                verdict, accept = None, not verifier.strict
-            if not accept:
+            # The same bytes arrived twice. A composite CRC32 was checked assuming equal
+            # parts: check it again with the real part sizes. Then the ETag decides: a
+            # checksum convention we misread must not reject good data.
+            verdict = self._recheck_with_part_sizes() if verifier.mode == "composite" else False
+            if verdict:
+                self._finalize()
+                return
+            etag = verifier.etag_check()
+            by_etag = md5_of_written(etag, self.writer.read_at, self._total()) if etag is not None else None
+            if by_etag:
+                logger.debug("%s, but it matches the ETag; accepting it", message)
+                self._finalize()
+                return
+            if verifier.strict and (verdict is False or by_etag is False or verifier.mode != "composite"):
                 raise RetriesExceededError(ChecksumMismatchError(message + " (the same data arrived twice)"))
-            if verdict is None:
-                logger.warning("%s, but the same data arrived twice and cannot be checked otherwise; accepting it", message)
+            logger.warning("%s, but the same data arrived twice and cannot be checked otherwise; accepting it", message)
             self._finalize()
             return
         if self.round >= self.config.num_download_attempts:
             raise RetriesExceededError(ChecksumMismatchError(message))
+        self._next_round()
+
+    def _md5_round_complete(self) -> None:
+        """ETag rounds: a match, or two fetches that agree, end the download."""
+        verifier = self.verifier
+        md5s = unique_digests(self.hashers)  # type: ignore[arg-type]
+        if verifier.md5_matches(md5s):
+            if self._target_rewritable or self.round == 1:
+                self._finalize()
+                return
+            # a non-seekable target got the first fetch, which did not match
+            raise ChecksumMismatchError(self._message(verifier.describe()))
+        message = self._message(verifier.describe())
+        complete = all(d is not None for d in md5s)
+        if complete and md5s in self._md5_rounds:
+            logger.debug("%s, but two fetches agree (the ETag is not an MD5 of the data); accepting it", message)
+            self._finalize()
+            return
+        if complete:
+            self._md5_rounds.append(md5s)
+        if not self._target_rewritable and self.round > 1:
+            raise ChecksumMismatchError(message)
+        logger.debug("%s (round %d)", message, self.round)
+        if self.round >= self.config.num_download_attempts:
+            raise RetriesExceededError(ChecksumMismatchError(message))
+        self.hashers = verifier.new_hashers(self.ranges)
+        if not self._target_rewritable:
+            self.writer = _DiscardWriter()
+        self._next_round()
+
+    def _next_round(self) -> None:
+        coordinator = self.coordinator
         coordinator.submit(self.submission_executor, _RoundTask(coordinator, {"state": self}))
+
+    def _total(self) -> int:
+        return sum(self.ranges[-1]) if self.ranges else 0
 
     def _read_back_matches(self) -> Optional[bool]:
         """Hash what was written, in order (None when the target cannot be read back)."""
@@ -539,7 +480,7 @@ class _DownloadState:
         if reader is None:
             return None
         digest = hashlib.new(self.verifier.mode)
-        total = sum(self.ranges[-1]) if self.ranges else 0
+        total = self._total()
         buffer = thread_buffer()
         offset = 0
         try:
@@ -582,8 +523,7 @@ class _DownloadState:
             offset += size
         if real_bounds == self.verifier.part_bounds:
             return False  # the ranges already followed the parts: nothing new to learn
-        total = sum(self.ranges[-1]) if self.ranges else 0
-        if sum(sizes) != total:
+        if sum(sizes) != self._total():
             return None
         buffer = thread_buffer()
         crcs = []
@@ -615,6 +555,23 @@ class _RoundTask(Task):
         state.submit_round()
 
 
+def _is_checksum_error(exc: BaseException) -> bool:
+    from ibm_botocore.exceptions import FlexibleChecksumError
+
+    return isinstance(exc, FlexibleChecksumError)
+
+
+class _Progress:
+    """How far one range got, across its attempts (a cut body is resumed, not restarted)."""
+
+    __slots__ = ("got", "crc", "reported")
+
+    def __init__(self) -> None:
+        self.got = 0
+        self.crc = 0
+        self.reported = 0
+
+
 class RangeTask(Task):
     """GETs one range (or the whole object), checksums it and writes it to the target."""
 
@@ -631,69 +588,83 @@ class RangeTask(Task):
             return
         attempts = state.config.num_download_attempts
         last: Optional[BaseException] = None
+        checksum_errors = 0
+        done = _Progress()
         for attempt in range(1, attempts + 1):
-            reported = [0]
             try:
-                digest = self._fetch(state, index, round_no, reported)
+                digest = self._fetch(state, index, round_no, done)
                 break
             except Exception as exc:
-                if reported[0]:
-                    state.progress(-reported[0])
                 if self._transfer_coordinator.done():
                     raise
-                if not (is_retryable(exc) or isinstance(exc, _ShortRead)):
+                if _is_checksum_error(exc):
+                    # the response did not match its own checksum header: once more, from the start
+                    checksum_errors += 1
+                    if checksum_errors > 1:
+                        raise
+                    if done.reported:
+                        state.progress(-done.reported)
+                    if state.hashers is not None:
+                        state.hashers[index].broken = True
+                    done = _Progress()
+                elif not (is_retryable(exc) or isinstance(exc, _ShortRead)):
                     raise
+                elif not state.writer.streams:
+                    if done.reported:
+                        state.progress(-done.reported)
+                    done = _Progress()  # in-memory ranges start again
                 last = exc
-                logger.debug("Range %d of %s/%s failed (attempt %d/%d): %r", index, state.bucket, state.key, attempt, attempts, exc)
+                logger.debug("Range %d of %s/%s failed (attempt %d/%d, %d bytes in): %r", index, state.bucket, state.key, attempt, attempts, done.got, exc)
         else:
             raise RetriesExceededError(last)  # type: ignore[arg-type]
         state.range_done(index, round_no, digest)
 
-    def _fetch(self, state: _DownloadState, index: int, round_no: int, reported: List[int]) -> Any:
+    def _fetch(self, state: _DownloadState, index: int, round_no: int, done: _Progress) -> Any:
         start, length = state.ranges[index]
         params = dict(state.get_args)
-        if not state.whole:
-            params["Range"] = "bytes=%d-%d" % (start, start + length - 1)
+        memory_target = not state.writer.streams
+        resume = 0 if memory_target else done.got
+        if resume or not state.whole:
+            params["Range"] = "bytes=%d-%d" % (start + resume, start + length - 1)
+        if resume >= length and length:
+            return done.crc if state.verifier.wants_crc else length
         response = state.client.get_object(Bucket=state.bucket, Key=state.key, **params)
         body = response["Body"]
         try:
-            if response.get("ContentLength", length) != length:
-                raise _ShortRead("Expected %d bytes for range %d, the response has %s" % (length, index, response.get("ContentLength")))
-            mode = state.verifier.mode
-            want_crc = mode in ("crc32", "composite")
-            md5 = hashlib.md5() if mode == "md5" else None
-            crc = 0
+            if response.get("ContentLength", length - resume) != length - resume:
+                raise _ShortRead("Expected %d bytes for range %d, the response has %s" % (length - resume, index, response.get("ContentLength")))
+            want_crc = state.verifier.wants_crc
+            hasher = state.hashers[index] if state.hashers is not None else None
             writer = state.writer
             progress = state.progress if round_no == 1 else None
             limiter = state.limiter
             token = object()
             coordinator = self._transfer_coordinator
-            if writer.streams:
-                buffer = thread_buffer()
-                memory = None
-            else:
+            if memory_target:
                 memory = bytearray(length)
                 buffer = memoryview(memory)
-            got = 0
-            while got < length:
+            else:
+                buffer = thread_buffer()
+                memory = None
+            while done.got < length:
                 if coordinator.done():
                     raise coordinator.exception or RuntimeError("transfer ended")
-                view = buffer[: min(len(buffer), length - got)] if memory is None else buffer[got:]
+                view = buffer[: min(len(buffer), length - done.got)] if memory is None else buffer[done.got :]
                 count = body.readinto(view)
                 if not count:
-                    raise _ShortRead("Range %d ended after %d of %d bytes" % (index, got, length))
+                    raise _ShortRead("Range %d ended after %d of %d bytes" % (index, done.got, length))
                 block = view[:count]
                 if want_crc:
-                    crc = crc32(block, crc)
-                if md5 is not None:
-                    md5.update(block)
+                    done.crc = crc32(block, done.crc)
                 if memory is None:
-                    writer.write(start + got, block)
-                got += count
+                    if hasher is not None:
+                        hasher.feed(start + done.got, block)
+                    writer.write(start + done.got, block)
+                done.got += count
                 if limiter is not None:
                     limiter.throttle(count, token, coordinator)
                 if progress is not None:
-                    reported[0] += count
+                    done.reported += count
                     progress(count)
             # reach the end of the body: the client checks a response checksum there
             if body.readinto(buffer[:1] if memory is None else bytearray(1)):
@@ -705,8 +676,8 @@ class RangeTask(Task):
                 pass
             raise
         if memory is not None:
+            if hasher is not None:
+                hasher.feed(start, memory)  # whole: an in-memory range restarts from its start
             self.holds_slot = False
             writer.deliver(index, memory)
-        if md5 is not None:
-            return md5.hexdigest()
-        return crc if want_crc else length
+        return done.crc if want_crc else length

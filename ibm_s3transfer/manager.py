@@ -65,6 +65,7 @@ class TransferConfig:
     max_in_memory_upload_chunks: int
     max_in_memory_download_chunks: int
     max_bandwidth: Optional[int]
+    verify_etag: Optional[bool]
 
     def __init__(
         self,
@@ -80,10 +81,14 @@ class TransferConfig:
         max_in_memory_upload_chunks: int = 10,
         max_in_memory_download_chunks: int = 10,
         max_bandwidth: Optional[int] = None,
+        verify_etag: Optional[bool] = None,
     ) -> None:
         given = locals()
         for name in self._FIELDS:
             setattr(self, name, given[name])
+        # Check downloads of objects without a stored checksum against their ETag (MD5):
+        # None = over plain http only, True/False = always/never (see ibm_s3transfer.integrity).
+        self.verify_etag = verify_etag
         self.validate_attrs()
 
     _FIELDS = (
@@ -100,11 +105,13 @@ class TransferConfig:
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError("Provided parameter %s of value %r must be a positive integer." % (name, value))
+        if getattr(self, "verify_etag", None) not in (None, True, False):
+            raise ValueError("Provided parameter verify_etag of value %r must be None, True or False." % (self.verify_etag,))
 
     _validate_attrs_are_nonzero = validate_attrs
 
     def __repr__(self) -> str:
-        return "%s(%s)" % (self.__class__.__name__, ", ".join("%s=%r" % (n, getattr(self, n, None)) for n in self._FIELDS))
+        return "%s(%s)" % (self.__class__.__name__, ", ".join("%s=%r" % (n, getattr(self, n, None)) for n in self._FIELDS + ("verify_etag",)))
 
 
 class TransferCoordinatorController:

@@ -9,13 +9,19 @@ Each worker process builds its own client with
 ``ibm_botocore.session.Session().create_client('s3', **client_kwargs)`` and writes the
 ranges it fetches straight into the temporary file ``<filename>.<8 hex digits>`` at
 their offsets; the parent renames it over ``filename`` once every range arrived with
-its full length and, when the object has a CRC32 (full-object, or composite ``<b64>-<N>``
-with the ranges aligned to the parts), once the CRC32s of the ranges combine to it --
-the same plan as the threaded downloader's. On a mismatch the object is fetched once more;
-on failure the temporary file is removed.
+its full length and matches what ``ibm_s3transfer.integrity`` plans for it -- the same
+plan as the threaded downloader's: a CRC32 (full-object, or composite ``<b64>-<N>`` with
+the ranges aligned to the parts) combined from the ranges' CRC32s, else the ETag
+(``ProcessTransferConfig(verify_etag=...)``, by default on over http only). For a
+multipart ETag each worker fetches whole parts and returns their MD5s; a single-PUT
+object above the threshold is hashed by the parent from the temporary file (MD5 cannot
+be combined across processes). On a mismatch the object is fetched once more: a stored
+checksum that still does not match fails the download, an ETag that two identical
+fetches disagree with is accepted (logged at DEBUG). On failure the temporary file is removed.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -26,7 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ibm_botocore.checksums import crc32
 from ibm_s3transfer.constants import ALLOWED_DOWNLOAD_ARGS, MB, PROCESS_USER_AGENT
 from ibm_s3transfer.exceptions import CancelledError, ChecksumMismatchError, RetriesExceededError
-from ibm_s3transfer.utils import CallArgs, random_file_extension, thread_buffer
+from ibm_s3transfer.utils import CallArgs, pread_into, random_file_extension, thread_buffer
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +45,18 @@ __all__ = ["ProcessTransferConfig", "ProcessPoolDownloader", "ProcessPoolTransfe
 class ProcessTransferConfig:
     """Settings of a ProcessPoolDownloader."""
 
-    def __init__(self, multipart_threshold: int = 8 * MB, multipart_chunksize: int = 8 * MB, max_request_processes: int = 10) -> None:
+    multipart_threshold: int
+    multipart_chunksize: int
+    max_request_processes: int
+    verify_etag: Optional[bool]
+
+    def __init__(self, multipart_threshold: int = 8 * MB, multipart_chunksize: int = 8 * MB, max_request_processes: int = 10,
+                 verify_etag: Optional[bool] = None) -> None:
         self.multipart_threshold = multipart_threshold
         self.multipart_chunksize = multipart_chunksize
         self.max_request_processes = max_request_processes
+        # ETag (MD5) check of objects without a stored checksum: None = over plain http only
+        self.verify_etag = verify_etag
 
 
 class ProcessPoolTransferMeta:
@@ -105,8 +119,9 @@ def _init_worker(client_kwargs: Dict[str, Any]) -> None:
     _WORKER_CLIENT = Session().create_client("s3", config=config, **kwargs)
 
 
-def _fetch_range(bucket: str, key: str, get_args: Dict[str, Any], temp: str, start: int, length: int, whole: bool, attempts: int) -> Tuple[int, int]:
-    """GET one range into ``temp`` at its offset; returns (bytes, crc32)."""
+def _fetch_range(bucket: str, key: str, get_args: Dict[str, Any], temp: str, start: int, length: int, whole: bool, attempts: int,
+                 want_md5: bool = False) -> Tuple[int, int, Optional[bytes]]:
+    """GET one range into ``temp`` at its offset; returns (bytes, crc32, md5 or None)."""
     from ibm_s3transfer.upload import is_retryable
 
     last: Optional[BaseException] = None
@@ -121,17 +136,20 @@ def _fetch_range(bucket: str, key: str, get_args: Dict[str, Any], temp: str, sta
                 buffer = thread_buffer()
                 got = 0
                 crc = 0
+                md5 = hashlib.md5() if want_md5 else None
                 while got < length:
                     count = body.readinto(buffer[: min(len(buffer), length - got)])
                     if not count:
                         raise ConnectionError("range ended after %d of %d bytes" % (got, length))
                     view = buffer[:count]
                     crc = crc32(view, crc)
+                    if md5 is not None:
+                        md5.update(view)
                     written = 0
                     while written < count:
                         written += os.pwrite(fd, view[written:], start + got + written)
                     got += count
-                return got, crc
+                return got, crc, md5.digest() if md5 is not None else None
             except Exception as exc:
                 if not (is_retryable(exc) or isinstance(exc, ConnectionError)):
                     raise
@@ -187,7 +205,7 @@ class ProcessPoolDownloader:
         return future
 
     def _download(self, call_args: CallArgs, cancel_event: threading.Event) -> None:
-        from ibm_s3transfer.download import HEAD_ARGS, Verifier, part_ranges, plan_verification
+        from ibm_s3transfer.integrity import HEAD_ARGS, Verifier, md5_of_written, part_ranges, plan_verification
 
         bucket, key, filename = call_args.bucket, call_args.key, call_args.filename
         extra_args = call_args.extra_args
@@ -202,10 +220,11 @@ class ProcessPoolDownloader:
             size = head["ContentLength"]
             if head.get("ETag"):
                 get_args["IfMatch"] = head["ETag"]
-            if (head_args.get("ChecksumMode") or "").upper() != "DISABLED":
-                verifier, layout = plan_verification(self._client, head, bucket, key, head_args, size, config.multipart_threshold)
+            verifier, layout = plan_verification(self._client, head, bucket, key, head_args, size, config)
         if layout:
-            spans, verifier.part_bounds = part_ranges(layout, config.multipart_chunksize)
+            # a part's MD5 is computed by one worker: MD5s of the part MD5s need whole parts
+            step = max(layout) if verifier.mode == "md5-parts" else config.multipart_chunksize
+            spans, verifier.part_bounds = part_ranges(layout, step)
             ranges = [(start, length, len(spans) == 1) for start, length in spans]
         elif size < config.multipart_threshold:
             ranges = [(0, size, True)]
@@ -213,21 +232,34 @@ class ProcessPoolDownloader:
             step = config.multipart_chunksize
             ranges = [(start, min(step, size - start), False) for start in range(0, size, step)]
         temp = "%s.%s" % (filename, random_file_extension())
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             os.ftruncate(fd, size)
         finally:
             os.close(fd)
+        spans = [(s, n) for s, n, _ in ranges]
+        workers_md5 = verifier.hashes_md5 and (verifier.mode == "md5-parts" or len(ranges) == 1)
+        seen: List[Any] = []
         try:
             for attempt in range(_VERIFY_ROUNDS):
-                results = self._fetch_all(bucket, key, get_args, temp, ranges, cancel_event)
-                if not verifier.wants_crc or verifier.check([(s, n) for s, n, _ in ranges], [crc for _, crc in results]):
+                results = self._fetch_all(bucket, key, get_args, temp, ranges, cancel_event, workers_md5)
+                if verifier.hashes_md5:
+                    md5s = [md5 for _, _, md5 in results] if workers_md5 else None
+                    if md5s is not None and verifier.md5_matches(md5s):
+                        break
+                    if md5s is None and self._md5_of_file(verifier, md5_of_written, temp, size):
+                        break
+                    fingerprint = md5s if md5s is not None else [crc for _, crc, _ in results]
+                    if fingerprint in seen:
+                        logger.debug("%s/%s: two fetches agree but do not match the ETag; accepting them", bucket, key)
+                        break
+                    seen.append(fingerprint)
+                elif not verifier.wants_crc or verifier.check(spans, [crc for _, crc, _ in results]):
                     break
-                logger.debug("%s/%s: checksum mismatch, fetching again (round %d)", bucket, key, attempt + 1)
+                logger.debug("%s/%s: %s mismatch, fetching again (round %d)", bucket, key, verifier.describe(), attempt + 1)
             else:
                 raise RetriesExceededError(ChecksumMismatchError(
-                    "%s/%s: the downloaded data does not match its %s" % (
-                        bucket, key, "multipart CRC32 checksum" if verifier.mode == "composite" else "CRC32 checksum")))
+                    "%s/%s: the downloaded data does not match its %s" % (bucket, key, verifier.describe())))
             os.replace(temp, filename)
         except BaseException:
             try:
@@ -236,11 +268,19 @@ class ProcessPoolDownloader:
                 pass
             raise
 
+    @staticmethod
+    def _md5_of_file(verifier: Any, md5_of_written: Any, temp: str, size: int) -> bool:
+        fd = os.open(temp, os.O_RDONLY)
+        try:
+            return bool(md5_of_written(verifier, lambda offset, view: pread_into(fd, view, offset), size))
+        finally:
+            os.close(fd)
+
     def _fetch_all(self, bucket: str, key: str, get_args: Dict[str, Any], temp: str,
-                   ranges: List[Tuple[int, int, bool]], cancel_event: threading.Event) -> List[Tuple[int, int]]:
-        """Every range into ``temp`` by the worker processes; (bytes, crc32) per range."""
+                   ranges: List[Tuple[int, int, bool]], cancel_event: threading.Event, want_md5: bool = False) -> List[Tuple[int, int, Optional[bytes]]]:
+        """Every range into ``temp`` by the worker processes; (bytes, crc32, md5) per range."""
         jobs = [
-            self._pool.submit(_fetch_range, bucket, key, get_args, temp, start, length, whole, 5)  # type: ignore[union-attr]
+            self._pool.submit(_fetch_range, bucket, key, get_args, temp, start, length, whole, 5, want_md5)  # type: ignore[union-attr]
             for start, length, whole in ranges
         ]
         results = []
@@ -250,7 +290,7 @@ class ProcessPoolDownloader:
                     other.cancel()
                 raise CancelledError("Download cancelled")
             results.append(job.result())
-        for (start, length, _), (got, _) in zip(ranges, results):
+        for (start, length, _), (got, _, _) in zip(ranges, results):
             if got != length:
                 raise RetriesExceededError(ConnectionError("range at %d: %d of %d bytes" % (start, got, length)))
         return results

@@ -52,6 +52,8 @@ class TransferConfig(S3TransferConfig):
     ``max_concurrency`` is the number of request threads (``max_request_concurrency``)
     and ``max_io_queue`` is ``max_io_queue_size``; each pair stays in sync.
     ``use_threads=False`` runs transfers in the calling thread.
+    ``verify_etag`` checks downloads of objects that carry no stored checksum against
+    their ETag (MD5): None (default) over plain http only, True always, False never.
     """
 
     max_concurrency: int
@@ -70,6 +72,7 @@ class TransferConfig(S3TransferConfig):
         io_chunksize: int = 256 * KB,
         use_threads: bool = True,
         max_bandwidth: Optional[int] = None,
+        verify_etag: Optional[bool] = None,
     ) -> None:
         super().__init__(
             multipart_threshold=multipart_threshold,
@@ -79,6 +82,7 @@ class TransferConfig(S3TransferConfig):
             max_io_queue_size=max_io_queue,
             io_chunksize=io_chunksize,
             max_bandwidth=max_bandwidth,
+            verify_etag=verify_etag,
         )
         self.use_threads = use_threads
 

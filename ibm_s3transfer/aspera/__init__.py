@@ -1,7 +1,8 @@
-"""IBM Aspera high-speed transfers (deprecated).
+"""Aspera-compatible high-speed transfers on this SDK's own parallel HTTP engine.
 
-``ibm_s3transfer.aspera.manager`` and ``ibm_s3transfer.aspera.futures`` need IBM's
-closed-source ``cos-aspera`` package (the FASP manager library and the ``ascp``
-binary); without it importing them raises ``ImportError("Aspera SDK not installed")``.
-Use :class:`ibm_s3transfer.manager.TransferManager` instead.
+``ibm_s3transfer.aspera.manager.AsperaTransferManager`` has the API of ibm-cos-sdk's
+Aspera transfer manager (files and directories, AsperaConfig, subscribers, pause /
+resume / cancel) but needs neither IBM's closed-source ``cos-aspera`` package nor its
+``ascp`` binary: transfers are parallel multipart uploads and ranged downloads over
+HTTPS (see :mod:`ibm_s3transfer.directory` and docs/aspera.md).
 """

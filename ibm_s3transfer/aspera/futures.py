@@ -1,12 +1,14 @@
-"""Futures of Aspera transfers (needs the ``cos-aspera`` package)."""
+"""Futures of Aspera-compatible transfers (run by :mod:`ibm_s3transfer.directory`)."""
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
-from ibm_s3transfer.aspera._sdk import fasp
-from ibm_s3transfer.aspera.exceptions import AsperaTransferFailedError
+from ibm_s3transfer.directory import DirectoryPlan, DirectoryTransfer
 from ibm_s3transfer.exceptions import CancelledError
+
+logger = logging.getLogger("ibmcos.aspera")
 
 __all__ = ["AsperaTransferFuture", "AsperaTransferCoordinator", "AsperaTransferMeta", "enumAsperaStatus", "enumAsperaMsgType"]
 
@@ -23,7 +25,7 @@ class enumAsperaStatus:  # noqa: N801 - public name of the original API
     CANCELLED = "cancelled"
 
 
-class enumAsperaMsgType:  # noqa: N801
+class enumAsperaMsgType:  # noqa: N801 - kept for code that imports it; no FASP messages here
     INIT = "INIT"
     SESSION = "SESSION"
     NOTIFICATION = "NOTIFICATION"
@@ -36,67 +38,146 @@ class enumAsperaMsgType:  # noqa: N801
 
 
 class AsperaTransferMeta:
+    """The arguments of a transfer, its id, its size (bytes to move, once known) and a user dict."""
+
     def __init__(self, call_args: Any, transfer_id: str) -> None:
         self.call_args = call_args
         self.transfer_id = transfer_id
         self.user_context: Dict[str, Any] = {}
         self.size: Optional[int] = None
 
+    def provide_transfer_size(self, size: int) -> None:
+        self.size = size
+
 
 class AsperaTransferCoordinator:
-    """Follows one ascp session through the FASP manager's messages."""
+    """State of one transfer: queued, then running a DirectoryTransfer, then done.
+
+    Subscribers hear ``on_queued`` once, ``on_progress`` with the cumulative byte count
+    (never decreasing) and ``on_done`` once; one that raises is logged and ignored.
+    """
 
     def __init__(self, meta: AsperaTransferMeta, subscribers: Optional[List[Any]] = None) -> None:
         self.meta = meta
         self.status = enumAsperaStatus.NEW
-        self._subscribers = subscribers or []
+        self.future: Any = None  # the AsperaTransferFuture given to subscribers
+        # builds the DirectoryTransfer: builder(progress=, on_plan=, on_done=)
+        self.builder: Optional[Callable[..., DirectoryTransfer]] = None
+        self._subscribers = list(subscribers or [])
+        self._lock = threading.Lock()
         self._done = threading.Event()
         self._exception: Optional[BaseException] = None
         self._last_error = ""
-        self._bytes = 0
+        self._transfer: Optional[DirectoryTransfer] = None
+        self._paused = False
+        self._announced = False
 
-    # FASP manager listener
-    def transferReporter(self, xfer_id: str, message: str) -> None:  # noqa: N802 - called by faspmanager2
-        fields = dict(line.split(": ", 1) for line in str(message).splitlines() if ": " in line)
-        kind = fields.get("Type", "")
-        if kind in (enumAsperaMsgType.INIT, enumAsperaMsgType.SESSION):
-            self.status = enumAsperaStatus.RUNNING
-        elif kind == enumAsperaMsgType.STATS:
-            total = int(fields.get("Bytescont", fields.get("TransferBytes", "0")) or 0)
-            if total > self._bytes:
-                self._notify("progress", bytes_transferred=total - self._bytes)
-                self._bytes = total
-        elif kind in (enumAsperaMsgType.ERROR, enumAsperaMsgType.FILEERROR):
-            self._last_error = fields.get("Description", message)
-        elif kind == enumAsperaMsgType.DONE:
-            self._finish(enumAsperaStatus.SUCCESS)
-        elif kind in (enumAsperaMsgType.STOP, enumAsperaMsgType.ARGSTOP):
-            if self.status not in (enumAsperaStatus.SUCCESS, enumAsperaStatus.CANCELLED):
-                self._finish(enumAsperaStatus.FAILED, AsperaTransferFailedError(self._last_error or "Aspera transfer stopped"))
-
-    def _notify(self, kind: str, **kwargs: Any) -> None:
+    # -- subscribers ----------------------------------------------------------------------
+    def notify(self, kind: str, **kwargs: Any) -> None:
         for subscriber in self._subscribers:
             method = getattr(subscriber, "on_" + kind, None)
-            if method is not None:
-                method(future=self, **kwargs)
+            if method is None:
+                continue
+            try:
+                method(future=self.future, **kwargs)
+            except Exception:
+                logger.exception("Subscriber %r raised in on_%s; the transfer goes on", subscriber, kind)
 
-    def _finish(self, status: str, exception: Optional[BaseException] = None) -> None:
-        if self._done.is_set():
-            return
-        self.status = status
-        self._exception = exception
+    def _progress(self, total: int) -> None:
+        self.notify("progress", bytes_transferred=total)
+
+    def _planned(self, plan: DirectoryPlan) -> None:
+        self.meta.provide_transfer_size(plan.total_bytes)
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Run the transfer made by ``builder`` (unless it was cancelled while queued)."""
+        with self._lock:
+            if self._done.is_set() or self.status == enumAsperaStatus.CANCELLED or self.builder is None:
+                return
+            transfer = self.builder(progress=self._progress, on_plan=self._planned, on_done=self._transfer_done)
+            self._transfer = transfer
+            if self._paused:
+                transfer.pause()
+                self.status = enumAsperaStatus.PAUSED
+            else:
+                self.status = enumAsperaStatus.RUNNING
+        transfer.start()
+
+    def _transfer_done(self, transfer: DirectoryTransfer) -> None:
+        try:
+            transfer.result(timeout=0)
+        except CancelledError as exc:
+            self._finish(enumAsperaStatus.CANCELLED, exc)
+        except BaseException as exc:
+            self._finish(enumAsperaStatus.FAILED, exc)
+        else:
+            self._finish(enumAsperaStatus.SUCCESS, None)
+
+    def _finish(self, status: str, exception: Optional[BaseException]) -> None:
+        with self._lock:
+            if self._announced:
+                return
+            self._announced = True
+            self.status = status
+            self._exception = exception
+            if exception is not None and not isinstance(exception, CancelledError):
+                self._last_error = str(exception)
+        self.notify("done")
         self._done.set()
-        self._notify("done")
+
+    def pause(self) -> None:
+        with self._lock:
+            if self._done.is_set():
+                return
+            self._paused = True
+            if self._transfer is not None:
+                self._transfer.pause()
+                self.status = enumAsperaStatus.PAUSED
+
+    def resume(self) -> None:
+        with self._lock:
+            if self._done.is_set():
+                return
+            self._paused = False
+            if self._transfer is not None:
+                self._transfer.resume()
+                self.status = enumAsperaStatus.RUNNING
 
     def cancel(self, msg: str = "") -> None:
-        if not self._done.is_set():
-            fasp.stopTransfer(self.meta.transfer_id)
+        with self._lock:
+            transfer = self._transfer
+            if self._done.is_set():
+                return
+            if transfer is None:
+                self.status = enumAsperaStatus.CANCELLED
+        if transfer is not None:
+            transfer.cancel(msg)
+        else:
             self._finish(enumAsperaStatus.CANCELLED, CancelledError(msg))
 
-    def result(self) -> None:
-        self._done.wait()
+    def set_exception(self, exception: BaseException) -> None:
+        with self._lock:
+            transfer = self._transfer
+        if transfer is not None and not transfer.done():
+            transfer.cancel(str(exception))
+            transfer.wait()
+        with self._lock:
+            if self._announced:
+                self.status = enumAsperaStatus.FAILED
+                self._exception = exception
+                self._last_error = str(exception)
+                return
+        self._finish(enumAsperaStatus.FAILED, exception)
+
+    def result(self, timeout: Optional[float] = None) -> None:
+        if not self._done.wait(timeout):
+            raise TimeoutError("The Aspera transfer has not finished")
         if self._exception is not None:
             raise self._exception
+
+    def wait(self) -> None:
+        self._done.wait()
 
     def is_done(self) -> bool:
         return self._done.is_set()
@@ -104,16 +185,19 @@ class AsperaTransferCoordinator:
     def last_error(self) -> str:
         return self._last_error
 
-    def set_exception(self, exception: BaseException) -> None:
-        self._finish(enumAsperaStatus.FAILED, exception)
+    @property
+    def bytes_transferred(self) -> int:
+        transfer = self._transfer
+        return transfer.bytes_transferred if transfer is not None else 0
 
 
 class AsperaTransferFuture:
-    """The handle of one Aspera transfer."""
+    """The handle of one transfer: wait for it, pause, resume or cancel it."""
 
     def __init__(self, meta: AsperaTransferMeta, coordinator: AsperaTransferCoordinator) -> None:
         self._meta = meta
         self._coordinator = coordinator
+        coordinator.future = self
 
     @property
     def meta(self) -> AsperaTransferMeta:
@@ -123,6 +207,7 @@ class AsperaTransferFuture:
         return self._coordinator.is_done()
 
     def result(self) -> None:
+        """Block until the transfer finished; raise its error (CancelledError after cancel)."""
         try:
             return self._coordinator.result()
         except KeyboardInterrupt:
@@ -130,15 +215,15 @@ class AsperaTransferFuture:
             raise
 
     def cancel(self) -> None:
+        """Stop; open multipart uploads are aborted and partial downloads removed."""
         self._coordinator.cancel()
 
     def pause(self) -> None:
-        fasp.modifyTransfer(self._meta.transfer_id, CTRL_PAUSE)
-        self._coordinator.status = enumAsperaStatus.PAUSED
+        """No new part or range starts until resume(); those in flight finish."""
+        self._coordinator.pause()
 
     def resume(self) -> None:
-        fasp.modifyTransfer(self._meta.transfer_id, CTRL_RESUME)
-        self._coordinator.status = enumAsperaStatus.RUNNING
+        self._coordinator.resume()
 
     def set_exception(self, exception: BaseException) -> None:
         self._coordinator.set_exception(exception)
@@ -150,4 +235,5 @@ class AsperaTransferFuture:
         return self._coordinator.status == enumAsperaStatus.SUCCESS
 
     def get_last_error(self) -> str:
+        """The message of the error that failed the transfer ('' if none)."""
         return self._coordinator.last_error()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import time
 from typing import Any, Dict, Iterable, List, Optional
 
 KB = 1024
@@ -82,3 +83,23 @@ def leftovers(directory: str) -> List[str]:
 
     pattern = re.compile(r"\.[0-9a-f]{8}$")
     return [os.path.join(d, n) for d, _s, names in os.walk(directory) for n in names if pattern.search(n)]
+
+
+def slow_tree(emu, bucket, tmp_path, files=3, parts=3, delay=0.25, part_size=5 * MB):
+    """A tree of ``files`` files of ``parts`` parts of ``part_size``; each part PUT (to prefix ``p/``) is
+    delayed by ``delay`` s at the emulator and counted there: returns (dir, data, {(name, part): rule})."""
+    src = str(tmp_path / "src")
+    data = make_tree(src, {"f%d.bin" % i: parts * part_size for i in range(files)})
+    rules = {}
+    for name in data:
+        for number in range(1, parts + 1):
+            rules[(name, number)] = emu.faults.delay(delay, times=None, method="PUT", path="^/%s/p/%s$" % (bucket, name),
+                                                     query="partNumber=%d" % number)
+    return src, data, rules
+
+
+def wait_until(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)

@@ -7,7 +7,9 @@ import time
 
 import pytest
 
-from aspera_helpers import KB, MB, count_requests, leftovers, make_tree, objects, open_uploads, same_trees, tree_files
+from aspera_helpers import (
+    KB, MB, count_requests, leftovers, make_tree, objects, open_uploads, same_trees, slow_tree, tree_files, wait_until,
+)
 from ibm_botocore.exceptions import ClientError
 from ibm_s3transfer.directory import (
     DirectoryTransfer,
@@ -159,35 +161,17 @@ def test_already_complete_skips_unchanged_files(client, bucket, emu, tmp_path):
     assert plan.items == [] and len(plan.skipped) == 3
 
 
-def _slow_tree(emu, bucket, tmp_path, files=3, parts=3, delay=0.25):
-    src = str(tmp_path / "src")
-    data = make_tree(src, {"f%d.bin" % i: parts * 5 * MB for i in range(files)})
-    rules = {}
-    for name in data:
-        for number in range(1, parts + 1):
-            rules[(name, number)] = emu.faults.delay(delay, times=None, method="PUT", path="^/%s/p/%s$" % (bucket, name),
-                                                     query="partNumber=%d" % number)
-    return src, data, rules
-
-
-def _wait_until(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def test_pause_and_resume_mid_directory_sends_each_part_once(client, bucket, emu, tmp_path):
-    src, data, rules = _slow_tree(emu, bucket, tmp_path)
+    src, data, rules = slow_tree(emu, bucket, tmp_path)
     config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_request_concurrency=2)
     seen = []
     transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), config=config, progress=seen.append).start()
-    _wait_until(lambda: sum(r.hits for r in rules.values()) >= 2)
+    wait_until(lambda: sum(r.hits for r in rules.values()) >= 2)
     transfer.pause()
     assert transfer.status == "paused"
     hits = lambda: sum(r.hits for r in rules.values())  # noqa: E731
     # the parts in flight finish; then nothing more is sent while paused
-    _wait_until(lambda: transfer.bytes_transferred == hits() * 5 * MB)
+    wait_until(lambda: transfer.bytes_transferred == hits() * 5 * MB)
     before = hits()
     time.sleep(1.0)
     assert hits() == before and transfer.bytes_transferred == before * 5 * MB < 45 * MB
@@ -201,10 +185,10 @@ def test_pause_and_resume_mid_directory_sends_each_part_once(client, bucket, emu
 
 
 def test_cancel_aborts_uploads_and_removes_partial_downloads(client, bucket, emu, tmp_path):
-    src, data, rules = _slow_tree(emu, bucket, tmp_path)
+    src, data, rules = slow_tree(emu, bucket, tmp_path)
     config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_request_concurrency=2)
     transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), config=config).start()
-    _wait_until(lambda: sum(r.hits for r in rules.values()) >= 3)
+    wait_until(lambda: sum(r.hits for r in rules.values()) >= 3)
     transfer.cancel("stop")
     with pytest.raises(CancelledError):
         transfer.result(timeout=60)
@@ -218,7 +202,7 @@ def test_cancel_aborts_uploads_and_removes_partial_downloads(client, bucket, emu
     dst = str(tmp_path / "dst")
     os.mkdir(dst)
     transfer = DirectoryTransfer(client, lambda: plan_download(client, bucket, "p", dst), config=config).start()
-    _wait_until(lambda: transfer.bytes_transferred > 0)
+    wait_until(lambda: transfer.bytes_transferred > 0)
     transfer.cancel()
     with pytest.raises(CancelledError):
         transfer.result(timeout=60)
@@ -255,3 +239,37 @@ def test_extra_args_per_item(client, bucket, tmp_path):
     run(client, plan_upload(str(tmp_path), bucket, "p"), extra_args=lambda item: {"ContentType": types[item.key.rsplit(".", 1)[1]]})
     assert client.head_object(Bucket=bucket, Key="p/a.txt")["ContentType"] == "text/plain"
     assert client.head_object(Bucket=bucket, Key="p/b.json")["ContentType"] == "application/json"
+
+
+def test_small_downloads_use_the_listed_etag_instead_of_a_head(client, bucket, emu, tmp_path):
+    data = {"a.bin": os.urandom(100 * KB), "b.bin": os.urandom(10)}
+    for name, body in data.items():
+        client.put_object(Bucket=bucket, Key="p/" + name, Body=body)
+    heads = count_requests(emu, "HEAD", bucket, ["p/a.bin", "p/b.bin"])
+    gets = count_requests(emu, "GET", bucket, ["p/a.bin", "p/b.bin"])
+    emu.faults.corrupt(times=1, path="^/%s/p/a.bin$" % bucket)  # one flipped byte: the MD5 ETag check catches it
+    dst = str(tmp_path / "dst")
+    os.mkdir(dst)
+    run(client, plan_download(client, bucket, "p", dst))
+    assert tree_files(dst) == data
+    assert {k: r.hits for k, r in heads.items()} == {"p/a.bin": 0, "p/b.bin": 0}
+    assert gets["p/b.bin"].hits == 1 and gets["p/a.bin"].hits >= 2  # the corrupted body was fetched again
+
+
+def test_cancel_while_paused_and_before_start(client, bucket, emu, tmp_path):
+    src, _data, rules = slow_tree(emu, bucket, tmp_path, files=2, parts=2, delay=0.2)
+    config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_request_concurrency=2)
+    transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), config=config).start()
+    wait_until(lambda: sum(r.hits for r in rules.values()) >= 1)
+    transfer.pause()
+    transfer.cancel()
+    with pytest.raises(CancelledError):
+        transfer.result(timeout=30)
+    assert open_uploads(client, bucket) == [] and objects(client, bucket) == {}
+    ended = []
+    never = DirectoryTransfer(client, plan_upload(src, bucket, "p"), on_done=ended.append)
+    never.cancel()
+    never.start()  # too late: nothing runs
+    with pytest.raises(CancelledError):
+        never.result(timeout=5)
+    assert ended == [never] and never.status == "cancelled" and objects(client, bucket) == {}
