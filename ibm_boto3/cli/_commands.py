@@ -449,12 +449,17 @@ def cmd_rm(ctx: Context) -> None:
     _delete_remote(ctx, target.bucket, keys)
 
 
-def cmd_mb(ctx: Context) -> None:
-    args = ctx.args
-    target = parse_remote(args.path, "bucket")
+def _bucket_arg(ctx: Context, command: str) -> Remote:
+    target = parse_remote(ctx.args.path, "bucket")
     ctx.subject = "cos://" + target.bucket
     if target.key:
-        raise UsageError("mb takes a bucket (cos://BUCKET), not %s" % args.path)
+        raise UsageError("%s takes a bucket (cos://BUCKET), not %s" % (command, ctx.args.path))
+    return target
+
+
+def cmd_mb(ctx: Context) -> None:
+    args = ctx.args
+    target = _bucket_arg(ctx, "mb")
     params: Dict[str, Any] = {"Bucket": target.bucket}
     if args.location:
         params["CreateBucketConfiguration"] = {"LocationConstraint": args.location}
@@ -471,10 +476,7 @@ def cmd_mb(ctx: Context) -> None:
 
 def cmd_rb(ctx: Context) -> None:
     args = ctx.args
-    target = parse_remote(args.path, "bucket")
-    ctx.subject = "cos://" + target.bucket
-    if target.key:
-        raise UsageError("rb takes a bucket (cos://BUCKET), not %s" % args.path)
+    target = _bucket_arg(ctx, "rb")
     client = ctx.client
     if args.force:
         _empty_bucket(ctx, target.bucket)
@@ -491,7 +493,7 @@ def _empty_bucket(ctx: Context, bucket: str) -> None:
     try:
         versions = []
         for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            for entry in page.get("Versions", ()) + page.get("DeleteMarkers", ()):
+            for entry in list(page.get("Versions", ())) + list(page.get("DeleteMarkers", ())):
                 versions.append({"Key": entry["Key"], "VersionId": entry["VersionId"]})
         if versions:
             deleted, failed = tree.delete_objects(client, bucket, versions)

@@ -301,3 +301,16 @@ def test_mv_object_to_object(cos, client, bucket):
         "move: cos://%s/from.txt to cos://%s/to/from.txt\n" % (bucket, bucket)
     assert keys(client, bucket) == ["to/from.txt"]
     assert client.get_object(Bucket=bucket, Key="to/from.txt")["Body"].read() == b"f"
+
+
+def test_rb_force_empties_versions_and_open_uploads(cos, client):
+    name = "cli-ver-" + os.urandom(4).hex()
+    client.create_bucket(Bucket=name)
+    client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    for body in (b"1", b"2"):
+        client.put_object(Bucket=name, Key="v.txt", Body=body)
+    client.delete_object(Bucket=name, Key="v.txt")  # a delete marker
+    client.create_multipart_upload(Bucket=name, Key="open.bin")
+    assert cos("rb", "cos://" + name).returncode == 1
+    cos.ok("rb", "--force", "cos://" + name)
+    assert name not in [b["Name"] for b in client.list_buckets()["Buckets"]]
