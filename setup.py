@@ -40,10 +40,13 @@ setup(
         "fsspec": ["fsspec>=2023.12"],
         # what tests/fsspec needs on top of [test]: the data stack it round-trips through cos://
         "test-data": ["fsspec>=2023.12", "pandas>=1.5", "pyarrow>=10", "dask[distributed]>=2023.1"],
+        # the `cos` command line (ibm_boto3.cli): progress bars
+        "cli": ["rich>=12"],
     },
     entry_points={
         "pytest11": ["ibm_cos_emulator = ibm_cos_emulator.pytest_plugin"],
         "fsspec.specs": ["cos = ibm_boto3.fsspec:COSFileSystem"],
+        "console_scripts": ["cos = ibm_boto3.cli:main"],
     },
     classifiers=[
         "License :: OSI Approved :: Apache Software License",
