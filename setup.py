@@ -29,6 +29,8 @@ setup(
     extras_require={
         "emulator": ["moto[server]>=5"],
         "test": ["pytest>=7", "moto[server]>=5"],
+        # the documentation site: python -m sphinx -W -b html docs docs/_build/html
+        "docs": ["sphinx>=7", "myst-parser>=2", "furo>=2023.9.10", "matplotlib>=3.5"],
     },
     entry_points={
         "pytest11": ["ibm_cos_emulator = ibm_cos_emulator.pytest_plugin"],
