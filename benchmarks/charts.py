@@ -65,7 +65,7 @@ def render(data: Dict[str, Any], png_path: str) -> None:
     sides = data["sides"]
     rows = [r for r in data["rows"] if data["baseline"] in r["values"]]
     height = 0.8 / max(1, len(sides))
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(rows) * max(2, len(sides))))
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.45 * len(rows) * max(2, len(sides))))
     colours = ["#0f62fe", "#8d8d8d", "#24a148", "#da1e28", "#8a3ffc", "#ff832b"]
     for index, side in enumerate(sides):
         ys, xs, labels = [], [], []
@@ -85,8 +85,8 @@ def render(data: Dict[str, Any], png_path: str) -> None:
     ax.axvline(1.0, color="#393939", linewidth=0.8)
     ax.set_xlabel("relative to %s (= 1.0)" % data["baseline"])
     ax.set_title("%s\n%s" % (data["title"], data["measured"]), fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
-    ax.margins(x=0.25)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(sides), fontsize=8, frameon=False)
+    ax.set_xlim(0, max([1.0] + [bar.get_width() for bar in ax.patches]) * 1.3)
     fig.tight_layout()
     fig.savefig(png_path, dpi=110)
     plt.close(fig)
