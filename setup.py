@@ -42,6 +42,8 @@ setup(
         "test-data": ["fsspec>=2023.12", "pandas>=1.5", "pyarrow>=10", "dask[distributed]>=2023.1"],
         # the `cos` command line (ibm_boto3.cli): progress bars
         "cli": ["rich>=12"],
+        # the documentation site: python -m sphinx -W -b html docs docs/_build/html
+        "docs": ["sphinx>=7", "myst-parser>=2", "furo>=2023.9.10", "matplotlib>=3.5"],
     },
     entry_points={
         "pytest11": ["ibm_cos_emulator = ibm_cos_emulator.pytest_plugin"],

@@ -226,6 +226,17 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def save_chart(name, medians, names, workloads):
+    """The responder medians as chart data for the documentation (benchmarks/charts.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import charts
+
+    rows = [charts.row(label, unit, "lower" if lower else "higher", {side: medians[side].get(key) for side in names})
+            for key, label, unit, lower in figure_rows("responder", workloads, include_startup=True)
+            if key in TARGETS]
+    print("chart data saved to %s" % charts.save(name, "Per-call cost against a local S3 responder", names, rows))
+
+
 def figure_rows(backend, workloads, include_startup):
     """(key, label, unit, lower_is_better) in table order."""
     rows = []
@@ -313,6 +324,8 @@ def parse_args(argv):
                    help="do not let our side fall back to this checkout when its interpreter"
                         " has no ibm_boto3 installed")
     p.add_argument("--json", dest="json_out", default=None, metavar="FILE", help="save the results as JSON")
+    p.add_argument("--chart", default=None, metavar="NAME",
+                   help="save the responder medians as benchmarks/results/NAME.json for the docs' charts")
     p.add_argument("--fail-on-miss", action="store_true", help="exit 1 if a target is missed")
     args = p.parse_args(argv)
     args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
@@ -470,6 +483,8 @@ def main(argv=None):
         else:
             print("\n(only our side ran: pass --ibm-python or set IBM_COS_SDK_PYTHON for ratios and targets)")
 
+        if args.chart and "responder" in results["backends"]:
+            save_chart(args.chart, results["backends"]["responder"]["medians"], names, args.workloads)
         if args.json_out:
             with open(args.json_out, "w") as fh:
                 json.dump(results, fh, indent=2, sort_keys=True)

@@ -117,63 +117,10 @@ class _LazyDocstring(str):
         return str, (self._render(),)
 
 
-def _shape_type_text(shape: Any) -> str:
-    kind = shape.type_name
-    if kind == "structure":
-        return "dict"
-    if kind == "list":
-        return "list"
-    if kind == "map":
-        return "dict"
-    if kind == "blob":
-        return "bytes or seekable file-like object" if shape.serialization.get("streaming") else "bytes"
-    if kind == "timestamp":
-        return "datetime"
-    if kind in ("integer", "long"):
-        return "integer"
-    return kind
-
-
 def _build_method_docstring(operation_model: Any, method_name: str) -> str:
-    lines = []
-    doc = operation_model.documentation or ""
-    lines.append(_strip_tags(doc) or "Calls the %s operation." % operation_model.name)
-    lines.append("")
-    http = operation_model.http
-    lines.append("**Request**: ``%s %s``" % (http.get("method", ""), http.get("requestUri", "")))
-    lines.append("")
-    lines.append("**Request Syntax**::")
-    lines.append("")
-    lines.append("    response = client.%s(" % method_name)
-    shape = operation_model.input_shape
-    if shape is not None:
-        for name, member in shape.members.items():
-            lines.append("        %s=%s," % (name, _shape_type_text(member)))
-    lines.append("    )")
-    lines.append("")
-    if shape is not None:
-        required = set(shape.required_members)
-        for name, member in shape.members.items():
-            flag = " **[REQUIRED]**" if name in required else ""
-            lines.append(":type %s: %s" % (name, _shape_type_text(member)))
-            lines.append(":param %s:%s %s" % (name, flag, _strip_tags(member.documentation)))
-            enum = member.metadata.get("enum")
-            if enum:
-                lines.append("    Valid values: %s" % ", ".join(enum))
-            lines.append("")
-    lines.append(":rtype: dict")
-    output = operation_model.output_shape
-    if output is not None and output.members:
-        lines.append(":returns: keys %s, and ResponseMetadata" % ", ".join(output.members))
-    else:
-        lines.append(":returns: a dict with ResponseMetadata")
-    return "\n".join(lines)
+    from .docs import operation_docstring
 
-
-def _strip_tags(text: str) -> str:
-    import re
-
-    return re.sub(r"<[^>]+>", "", text or "").strip()
+    return operation_docstring(operation_model, method_name)
 
 
 def _create_api_method(py_name: str, operation_name: str, operation_model_factory: Any) -> Any:
