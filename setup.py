@@ -28,7 +28,7 @@ setup(
     # versions"). moto is capped at the minor versions the emulator was tested on.
     install_requires=[
         "urllib3>=1.26",
-        "python-dateutil>=2.8",
+        "python-dateutil>=2.8.2",
         "jmespath>=0.10",
     ],
     extras_require={
