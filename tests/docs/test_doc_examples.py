@@ -71,8 +71,12 @@ def test_skips_give_reasons():
 
 @pytest.fixture
 def page_env(tmp_path, monkeypatch):
+    import ibm_boto3
     from ibm_cos_emulator import Emulator
 
+    # Pages create clients through ibm_boto3's default session, which keeps the credentials it
+    # found (from the page's environment); give every page a new one, and leave none behind.
+    monkeypatch.setattr(ibm_boto3, "DEFAULT_SESSION", None)
     for name in list(os.environ):
         if name.startswith(("AWS_", "IBM_", "COS_")):
             monkeypatch.delenv(name)
