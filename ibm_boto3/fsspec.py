@@ -585,6 +585,7 @@ class COSFileSystem(AbstractFileSystem):
         self.pipe_file(path, b"", **kwargs)
 
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
+        kwargs.pop("onerror", None)  # older fsspec passes its copy() error policy down; not a request parameter
         path1, path2 = self._strip_protocol(path1), self._strip_protocol(path2)
         src_bucket, src_key = self.split_path(path1)
         bucket, key = self.split_path(path2)

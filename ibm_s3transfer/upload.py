@@ -781,7 +781,10 @@ def is_retryable(exc: BaseException) -> bool:
         status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         code = response.get("Error", {}).get("Code")
         return status >= 500 or code in ("RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "BadDigest", "InvalidDigest")
-    return isinstance(exc, (ConnectionError, TimeoutError))
+    import socket
+
+    # socket.timeout is TimeoutError only from Python 3.10 on
+    return isinstance(exc, (ConnectionError, TimeoutError, socket.timeout))
 
 
 class PutObjectTask(Task):

@@ -318,6 +318,14 @@ def _md5(body):
     return base64.b64encode(hashlib.md5(body).digest()).decode()
 
 
+def _moto_version():
+    from importlib.metadata import version
+
+    return tuple(int(p) for p in version("moto").split(".")[:2])
+
+
+@pytest.mark.skipif(_moto_version() < (5, 1), reason="moto 5.0 answers this versioned delete with 400 before the gate; "
+                    "known gap, see the session note")
 @pytest.mark.parametrize("extra", [[], [("junk", "1")], [("x-id", "DeleteObject")]], ids=str)
 def test_object_lock_version_cannot_be_deleted(hmac_client, extra):
     name = emu_http.unique("lock")
