@@ -11,23 +11,6 @@ KB = 1024
 MB = 1024 * 1024
 
 
-def hmac_client(emu: Any, **config: Any) -> Any:
-    import ibm_boto3
-    from ibm_botocore.client import Config
-
-    return ibm_boto3.client("s3", endpoint_url=emu.endpoint_url, aws_access_key_id=emu.access_key_id,
-                            aws_secret_access_key=emu.secret_access_key, config=Config(**config) if config else None)
-
-
-def iam_client(emu: Any) -> Any:
-    import ibm_boto3
-    from ibm_botocore.client import Config
-
-    return ibm_boto3.client("s3", ibm_api_key_id=emu.api_key, ibm_service_instance_id=emu.instance_id,
-                            ibm_auth_endpoint=emu.auth_endpoint, config=Config(signature_version="oauth"),
-                            endpoint_url=emu.endpoint_url)
-
-
 def make_tree(root: str, files: Dict[str, int], seed: int = 0) -> Dict[str, bytes]:
     """Write ``{relative path: size}`` under ``root`` (random bytes); returns path -> data."""
     written = {}

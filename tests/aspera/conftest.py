@@ -1,10 +1,9 @@
-"""Fixtures of the directory-engine and Aspera tests: the session emulator, HMAC and API-key
-clients, a fresh bucket per test and a tree maker."""
+"""Fixtures of the directory-engine and Aspera tests (``emu``, the HMAC ``client`` and ``bucket``
+come from tests/conftest.py): an API-key client."""
 from __future__ import annotations
 
 import os
 import sys
-import uuid
 
 import pytest
 
@@ -17,21 +16,7 @@ if HERE not in sys.path:
 
 pytest.importorskip("moto")
 
-from aspera_helpers import hmac_client, iam_client  # noqa: E402
-
-
-@pytest.fixture
-def emu(cos_emulator):
-    cos_emulator.faults.clear()
-    yield cos_emulator
-    cos_emulator.faults.clear()
-
-
-@pytest.fixture
-def client(emu):
-    c = hmac_client(emu)
-    yield c
-    c.close()
+from cos_test_support import iam_client  # noqa: E402
 
 
 @pytest.fixture
@@ -39,10 +24,3 @@ def api_key_client(emu):
     c = iam_client(emu)
     yield c
     c.close()
-
-
-@pytest.fixture
-def bucket(client):
-    name = "asp-" + uuid.uuid4().hex[:20]
-    client.create_bucket(Bucket=name)
-    return name

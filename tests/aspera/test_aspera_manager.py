@@ -332,7 +332,7 @@ def test_killed_directory_upload_sends_only_the_rest_when_run_again(client, buck
 
 
 def test_api_key_token_is_refreshed_during_a_long_transfer(tmp_path):
-    from aspera_helpers import iam_client
+    from cos_test_support import iam_client
     from ibm_cos_emulator import Emulator
 
     with Emulator(token_ttl=1) as emu:  # tokens live 1 s; the transfer takes about 2.4 s

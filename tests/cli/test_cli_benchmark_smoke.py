@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from conftest import REPO
+from cli_support import REPO
 
 
 def test_cli_benchmark_quick():

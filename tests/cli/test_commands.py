@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import TREE, keys, make_tree, read_tree
+from cli_support import TREE, keys, make_tree, read_tree
 
 COMMANDS = ["ls", "cp", "mv", "sync", "rm", "mb", "rb", "presign", "cat", "head", "emulator"]
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from conftest import REPO, TREE, keys, make_tree
+from cli_support import REPO, TREE, keys, make_tree
 
 
 def _one_line(stderr: bytes) -> str:

@@ -1,5 +1,5 @@
-"""Fixtures of the cos:// fsspec tests: the session emulator, a COSFileSystem on it (IAM API
-key), and a fresh bucket per test."""
+"""Fixtures of the cos:// fsspec tests (``emu`` comes from tests/conftest.py): a COSFileSystem
+on the session emulator (IAM API key), and a fresh bucket per test."""
 from __future__ import annotations
 
 import uuid
@@ -9,22 +9,7 @@ import pytest
 pytest.importorskip("fsspec")
 pytest.importorskip("moto")
 
-
-def fs_options(emulator, auth="iam"):
-    """``storage_options`` for the emulator, as a user would pass them."""
-    if auth == "iam":
-        return {"api_key": emulator.api_key, "instance_id": emulator.instance_id,
-                "endpoint_url": emulator.endpoint_url,
-                "client_kwargs": {"ibm_auth_endpoint": emulator.auth_endpoint}}
-    return {"key": emulator.access_key_id, "secret": emulator.secret_access_key,
-            "endpoint_url": emulator.endpoint_url}
-
-
-@pytest.fixture
-def emu(cos_emulator):
-    cos_emulator.faults.clear()
-    yield cos_emulator
-    cos_emulator.faults.clear()
+from fsspec_support import fs_options  # noqa: E402
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ pytest.importorskip("moto")
 import fsspec.tests.abstract as abstract  # noqa: E402
 
 from ibm_boto3.fsspec import COSFileSystem  # noqa: E402
-from conftest import fs_options  # noqa: E402
+from fsspec_support import fs_options  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import fsspec  # noqa: E402
 
 from ibm_boto3.fsspec import COSFileSystem  # noqa: E402
 from ibm_botocore.exceptions import UnsupportedSignatureVersionError  # noqa: E402
-from conftest import fs_options  # noqa: E402
+from fsspec_support import fs_options  # noqa: E402
 
 MiB = 1 << 20
 

@@ -1,12 +1,10 @@
-"""Fixtures of the transfer tests: one emulator (moto's S3 engine behind the COS layer,
-with fault injection) for the whole session, a client, a fresh bucket per test, and a
-recorder of the requests the client actually sends."""
+"""Fixtures of the transfer tests (``emu``, ``client`` and ``bucket`` come from tests/conftest.py):
+a recorder of the requests the client actually sends, and a random data file."""
 from __future__ import annotations
 
 import os
 import sys
 import threading
-import uuid
 from typing import Any, Dict, List
 
 import pytest
@@ -16,34 +14,6 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 pytest.importorskip("moto")
-
-from transfer_helpers import make_client  # noqa: E402
-
-@pytest.fixture(scope="session")
-def emulator(cos_emulator):
-    """The session emulator of the ibm_cos_emulator pytest plugin."""
-    return cos_emulator
-
-
-@pytest.fixture
-def emu(emulator):
-    emulator.faults.clear()
-    yield emulator
-    emulator.faults.clear()
-
-
-@pytest.fixture
-def client(emu):
-    c = make_client(emu)
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def bucket(client):
-    name = "tr-" + uuid.uuid4().hex[:20]
-    client.create_bucket(Bucket=name)
-    return name
 
 
 class Recorder:

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from transfer_helpers import MB, make_client, no_uploads_left
+from cos_test_support import hmac_client as make_client
+from transfer_helpers import MB, no_uploads_left
 
 from ibm_boto3.exceptions import RetriesExceededError as Boto3RetriesExceededError
 from ibm_boto3.exceptions import S3UploadFailedError

@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from transfer_helpers import MB, make_client
+from cos_test_support import hmac_client as make_client
+from transfer_helpers import MB
 
 from ibm_boto3.s3.transfer import TransferConfig
 from ibm_botocore.exceptions import FlexibleChecksumError
