@@ -19,6 +19,7 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, unquote, urlsplit
 
+from ibm_botocore import _redact
 from ibm_botocore.utils import format_rfc822
 from ibm_botocore.exceptions import NoAuthTokenError, NoCredentialsError
 
@@ -227,7 +228,7 @@ class SigV4Auth(BaseSigner):
         headers = self.headers_to_sign(request)
         canonical = self._canonical_request(request, headers)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("SigV4 canonical request:\n%s", canonical)
+            logger.debug("SigV4 canonical request:\n%s", _redact.canonical_request(canonical))
         to_sign = self.string_to_sign(request, canonical)
         signature = self.signature(to_sign, request)
         self._inject_signature(request, signature, headers)

@@ -12,6 +12,7 @@ from collections.abc import MutableMapping
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from ibm_botocore import _redact
 from ibm_botocore.exceptions import UnseekableStreamError
 from ibm_botocore.utils import percent_encode_sequence
 
@@ -141,18 +142,8 @@ class AWSPreparedRequest:
             self.stream_output,
             self.method,
             self.url,
-            _redacted_headers(self.headers),
+            _redact.headers(self.headers),
         )
-
-
-def _redacted_headers(headers: Mapping[str, Any]) -> Dict[str, Any]:
-    out = {}
-    for key, value in headers.items():
-        lower = key.lower()
-        if lower in ("authorization", "x-amz-security-token", "x-amz-server-side-encryption-customer-key", "x-amz-copy-source-server-side-encryption-customer-key"):
-            value = "<redacted>"
-        out[key] = value
-    return out
 
 
 class AWSRequest:
@@ -217,7 +208,7 @@ class AWSRequest:
         return self._final_body()
 
     def __repr__(self) -> str:
-        return "<AWSRequest method=%s, url=%s, headers=%s>" % (self.method, self.url, _redacted_headers(self.headers))
+        return "<AWSRequest method=%s, url=%s, headers=%s>" % (self.method, self.url, _redact.headers(self.headers))
 
 
 class AWSResponse:

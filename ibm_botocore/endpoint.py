@@ -15,7 +15,7 @@ import logging
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from ibm_botocore import s3
+from ibm_botocore import _redact, s3
 from ibm_botocore.awsrequest import AWSResponse, create_request_object
 from ibm_botocore.exceptions import ConnectionError as SDKConnectionError
 from ibm_botocore.exceptions import HTTPClientError
@@ -271,13 +271,7 @@ def _discard(http_response: AWSResponse) -> None:
 
 def _redacted(request_dict: Dict[str, Any]) -> Dict[str, Any]:
     shown = {k: v for k, v in request_dict.items() if k not in ("body", "headers", "context")}
-    headers = {}
-    for key, value in request_dict.get("headers", {}).items():
-        lower = key.lower()
-        if "authorization" in lower or "security-token" in lower or "customer-key" in lower and "md5" not in lower:
-            value = "<redacted>"
-        headers[key] = value
-    shown["headers"] = headers
+    shown["headers"] = _redact.headers(request_dict.get("headers", {}))
     return shown
 
 

@@ -24,7 +24,7 @@ import re
 from typing import Any, Dict, Iterator, Mapping, Optional
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-from ibm_botocore import UNSIGNED, checksums
+from ibm_botocore import UNSIGNED, _redact, checksums
 from ibm_botocore.exceptions import ParamValidationError
 from ibm_botocore.utils import calculate_md5_b64, get_md5
 
@@ -162,7 +162,7 @@ def _sse_c(params: Dict[str, Any], key_param: str, md5_param: str) -> None:
         # A caller who gives the key MD5 has prepared both values: both are sent as given.
         return
     if not isinstance(key, (str, bytes, bytearray)):
-        raise ParamValidationError(report="Invalid type for parameter %s, value: %r, type: %s, valid types: <class 'str'>, <class 'bytes'>" % (key_param, key, type(key)))
+        raise ParamValidationError(report="Invalid type for parameter %s, value: %s, type: %s, valid types: <class 'str'>, <class 'bytes'>" % (key_param, _redact.REDACTED, type(key)))
     raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
     params[key_param] = base64.b64encode(raw).decode("utf-8")
     params[md5_param] = base64.b64encode(get_md5(raw).digest()).decode("utf-8")

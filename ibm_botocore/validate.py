@@ -10,6 +10,7 @@ import sys
 import io
 from typing import Any, List, Mapping, Tuple
 
+from ibm_botocore import _redact
 from ibm_botocore.exceptions import ParamValidationError
 from ibm_botocore.model import Shape
 
@@ -47,7 +48,7 @@ def _describe(reason: str, name: str, kw: dict) -> str:
     if reason == "invalid type":
         return "Invalid type for parameter %s, value: %s, type: %s, valid types: %s" % (
             name,
-            kw["param"],
+            kw.get("shown", kw["param"]),
             str(type(kw["param"])),
             ", ".join(kw["valid_types"]),
         )
@@ -149,7 +150,10 @@ class ParamValidator:
 
     def _check_string(self, value: Any, shape: Shape, errors: ValidationErrors, name: str) -> None:
         if not isinstance(value, str):
-            errors.report(name, "invalid type", param=value, valid_types=_STR_TYPES)
+            if shape.metadata.get("sensitive"):  # key material: the message names the type only
+                errors.report(name, "invalid type", param=value, shown=_redact.REDACTED, valid_types=_STR_TYPES)
+            else:
+                errors.report(name, "invalid type", param=value, valid_types=_STR_TYPES)
             return
         self._check_length(value, shape, errors, name)
 

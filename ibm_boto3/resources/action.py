@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Dict, List, Optional
 
-from ibm_botocore import xform_name
+from ibm_botocore import _redact, xform_name
+from ibm_botocore.model import OperationNotFoundError
 
 from ibm_boto3.resources.params import create_request_parameters, merge_params
 from ibm_boto3.resources.response import RawHandler, ResourceHandler
@@ -35,8 +36,11 @@ class ServiceAction:
 
     def __call__(self, parent: Any, *args: Any, **kwargs: Any) -> Any:
         params = merge_params(create_request_parameters(parent, self._action_model.request), kwargs)
-        logger.debug("Calling %s:%s with %r", parent.meta.service_name, self._operation, params)
-        response = getattr(parent.meta.client, self._operation)(*args, **params)
+        client = parent.meta.client
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("Calling %s:%s with %r", parent.meta.service_name, self._operation,
+                         _shown_params(client, self._action_model.request.operation, params))
+        response = getattr(client, self._operation)(*args, **params)
         logger.debug("Response: %r", response)
         result = self._build_result(parent, params, response)
         return result
@@ -62,7 +66,9 @@ class BatchAction(ServiceAction):
                 if not params:
                     continue
                 params = merge_params(params, kwargs)
-                logger.debug("Calling %s (batch of %d) with %r", self._operation, len(group), params)
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug("Calling %s (batch of %d) with %r", self._operation, len(group),
+                                 _shown_params(client, self._action_model.request.operation, params))
                 response = getattr(client, self._operation)(*args, **params)
                 result = self._build_result(parent, params, response)
                 responses.append(result)
@@ -79,5 +85,16 @@ class WaiterAction:
     def __call__(self, parent: Any, *args: Any, **kwargs: Any) -> None:
         params = merge_params(create_request_parameters(parent, self._waiter_model), kwargs)
         waiter = parent.meta.client.get_waiter(xform_name(self._waiter_model.waiter_name))
-        logger.debug("Waiting (%s) with %r", self._waiter_model.waiter_name, params)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("Waiting (%s) with %r", self._waiter_model.waiter_name,
+                         _shown_params(parent.meta.client, waiter.config.operation, params))
         waiter.wait(**params)
+
+
+def _shown_params(client: Any, operation: str, params: Dict[str, Any]) -> Dict[str, Any]:
+    """``params`` as a debug log may show them: members the model marks sensitive replaced."""
+    try:
+        shape = client.meta.service_model.operation_model(operation).input_shape
+    except OperationNotFoundError:  # an operation the model does not know: show names only
+        return {key: _redact.REDACTED for key in params}
+    return _redact.params(params, shape)
