@@ -117,6 +117,8 @@ class Urllib3Transport:
             pool = self._manager_for(parts.scheme).connection_from_url(url)
             if parts.scheme == "http" and pool.ConnectionCls is urllib3.connection.HTTPConnection:
                 pool.ConnectionCls = _FileRegionHTTPConnection
+            elif not _URLLIB3_2 and pool.ConnectionCls is urllib3.connection.HTTPSConnection:
+                pool.ConnectionCls = _ResetTolerantHTTPSConnection
             self._pools[key] = pool
         return pool, False
 
@@ -276,6 +278,19 @@ def _file_region_body(body: Any, headers: Dict[str, Any]) -> Any:
     return _FileRegionChunks(_FileRegion(*region))
 
 
+def _send_tolerating_reset(send: Any, data: Any) -> None:
+    """A server may answer early (403, 404, 413) and close while the body is still being sent.
+    urllib3 2.x then reads the answer; urllib3 1.26 does so only for EPIPE, not for ECONNRESET,
+    and reports a closed connection instead of the server's error. Raising BrokenPipeError
+    lets both versions read the response."""
+    try:
+        send(data)
+    except ConnectionResetError as exc:
+        if _URLLIB3_2:
+            raise
+        raise BrokenPipeError(*exc.args) from exc
+
+
 class _FileRegionHTTPConnection(urllib3.connection.HTTPConnection):
     """A plain-HTTP connection that can send file regions with sendfile(2)."""
 
@@ -283,8 +298,15 @@ class _FileRegionHTTPConnection(urllib3.connection.HTTPConnection):
         if isinstance(data, _FileRegion):
             if self.sock is None:
                 self.connect()
-            data.send_to(self.sock)
+            _send_tolerating_reset(data.send_to, self.sock)
             return
-        super().send(data)
+        _send_tolerating_reset(super().send, data)
+
+
+class _ResetTolerantHTTPSConnection(urllib3.connection.HTTPSConnection):
+    """On urllib3 1.26 only: an early answer over TLS is read, as on plain HTTP."""
+
+    def send(self, data: Any) -> None:  # type: ignore[override]
+        _send_tolerating_reset(super().send, data)
 
 
