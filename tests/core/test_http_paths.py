@@ -45,7 +45,8 @@ class RawServer:
         while True:
             try:
                 conn, _ = self._listener.accept()
-            except OSError:
+            except OSError:  # close() shut the listener down; it is closed here, by its user
+                self._listener.close()
                 return
             with self._lock:
                 self.connections += 1
@@ -82,7 +83,7 @@ class RawServer:
             conn.close()
 
     def close(self) -> None:
-        self._listener.close()
+        self._listener.shutdown(socket.SHUT_RDWR)
 
 
 @pytest.fixture

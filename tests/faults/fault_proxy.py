@@ -195,9 +195,10 @@ class FaultProxy:
         return None
 
     def close(self) -> None:
+        # shut down, not closed here: the accept thread is blocked on it (see _accept)
         self._closed = True
         try:
-            self._listener.close()
+            self._listener.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
 
@@ -207,8 +208,11 @@ class FaultProxy:
             try:
                 conn, _ = self._listener.accept()
             except OSError:
-                return
+                break
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        # Closed by this thread only: a descriptor closed while another thread is blocked
+        # on it can be reused by a later test's socket while that thread still holds it.
+        self._listener.close()
 
     def _serve(self, client: socket.socket) -> None:
         buffer = bytearray()

@@ -171,7 +171,8 @@ class RawServer:
         while True:
             try:
                 sock, _ = self._listener.accept()
-            except OSError:
+            except OSError:  # close() shut the listener down
+                self._listener.close()
                 return
             with self.lock:
                 self.connections += 1
@@ -198,11 +199,16 @@ class RawServer:
                 pass
 
     def close(self) -> None:
-        self._listener.close()
-        with self.lock:
-            peers = list(self.peers)
-        for peer in peers:
+        """Stop accepting and end every connection. Sockets are shut down here and closed
+        by the threads that use them: closing a socket another thread is blocked on frees
+        its descriptor number while that thread (and OpenSSL's BIO) still reads from it,
+        so a later test's new socket with the same number would lose bytes to it."""
+        for sock in [self._listener] + [peer.sock for peer in self._peers_now()]:
             try:
-                peer.sock.close()
+                sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def _peers_now(self) -> List[Peer]:
+        with self.lock:
+            return list(self.peers)
