@@ -5,6 +5,7 @@ a session or client needs them.
 """
 import logging
 import re
+from typing import Dict, Tuple
 
 __version__ = "2.16.2"
 
@@ -38,7 +39,7 @@ UNSIGNED = _Unsigned()
 _WORD_START = re.compile(r"(.)([A-Z][a-z]+)")
 _LOWER_UPPER = re.compile(r"([a-z0-9])([A-Z])")
 _PLURAL_ACRONYM_END = re.compile(r"[A-Z]{3,}s$")
-_xform_cache = {}
+_xform_cache: Dict[Tuple[str, str], str] = {}
 
 
 def xform_name(name, sep="_", _xform_cache=_xform_cache):

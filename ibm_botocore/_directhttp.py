@@ -31,7 +31,7 @@ from __future__ import annotations
 import select
 import socket
 import threading
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type
 
 from ibm_botocore._headercheck import _GOOD_NAMES, bad_name, first_bad_header, refuse_headers
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 
 # ssl is imported with the first https connection, so plain-http clients never load it.
 # Until then no TLS socket or TLS error can exist, and these empty tuples match nothing.
-_TLS_ERRORS: Tuple[type, ...] = ()
+_TLS_ERRORS: Tuple[Type[BaseException], ...] = ()
 _TLS_SOCKETS: Tuple[type, ...] = ()
 
 
@@ -217,7 +217,7 @@ class _Connection:
 
         ``poll`` (not ``select``) so that descriptors above FD_SETSIZE work too.
         """
-        if self.pos < len(self.buf) or (self.tls and self.sock.pending()):
+        if self.pos < len(self.buf) or (self.tls and self.sock.pending()):  # type: ignore[attr-defined]  # an SSLSocket when tls
             return True
         poller = select.poll()
         poller.register(self.sock.fileno(), _POLL_READ)
@@ -276,7 +276,7 @@ class DirectTransport:
         # codec (which costs an import and microseconds per connection) for nothing.
         address = host.encode("ascii") if host.isascii() else host
         try:
-            sock = socket.create_connection((address, port), timeout=self._connect_timeout)
+            sock = socket.create_connection((address, port), timeout=self._connect_timeout)  # type: ignore[arg-type]  # bytes host: see above
         except socket.timeout as exc:
             raise ConnectTimeoutError(endpoint_url=url, error=exc)
         except (OSError, UnicodeError) as exc:  # UnicodeError: a name the idna codec refuses
@@ -543,7 +543,7 @@ class _Fd:
 
 
 def _send_region(sock: socket.socket, fd: int, offset: int, count: int, on_sent: Any) -> None:
-    sent = sock.sendfile(_Fd(fd), offset, count) if count else 0
+    sent = sock.sendfile(_Fd(fd), offset, count) if count else 0  # type: ignore[arg-type]  # os.sendfile needs only fileno()
     if sent != count:
         raise short_file(sent, count)
     if on_sent is not None:
@@ -739,7 +739,7 @@ class DirectResponse:
                 self._finish()
                 return data
         if amt is None or amt < 0:
-            parts = []
+            parts: List[bytes] = []
             while True:
                 data = self.read(_BLOCK)
                 if not data:

@@ -249,7 +249,8 @@ class _FileRegion:
         pass
 
     def send_to(self, sock: socket.socket) -> None:
-        sent = sock.sendfile(self, self.offset, self.count) if self.count else 0
+        # a plain TCP socket: os.sendfile with fileno(); the read() fallback is never used
+        sent = sock.sendfile(self, self.offset, self.count) if self.count else 0  # type: ignore[arg-type]
         if sent != self.count:
             raise short_file(sent, self.count)
         if self.on_sent is not None:
@@ -294,7 +295,7 @@ def _send_tolerating_reset(send: Any, data: Any) -> None:
 class _FileRegionHTTPConnection(urllib3.connection.HTTPConnection):
     """A plain-HTTP connection that can send file regions with sendfile(2)."""
 
-    def send(self, data: Any) -> None:  # type: ignore[override]
+    def send(self, data: Any) -> None:
         if isinstance(data, _FileRegion):
             if self.sock is None:
                 self.connect()
@@ -306,7 +307,7 @@ class _FileRegionHTTPConnection(urllib3.connection.HTTPConnection):
 class _ResetTolerantHTTPSConnection(urllib3.connection.HTTPSConnection):
     """On urllib3 1.26 only: an early answer over TLS is read, as on plain HTTP."""
 
-    def send(self, data: Any) -> None:  # type: ignore[override]
+    def send(self, data: Any) -> None:
         _send_tolerating_reset(super().send, data)
 
 

@@ -49,7 +49,7 @@ class HeadersDict(MutableMapping):
         item = self._store.get(key.lower())
         return default if item is None else item[1]
 
-    def items(self):  # type: ignore[override]
+    def items(self):
         return [(original, value) for original, value in self._store.values()]
 
     def copy(self) -> "HeadersDict":
@@ -183,14 +183,16 @@ class AWSRequest:
                     headers["Transfer-Encoding"] = "chunked"
         elif body is None and self.method not in ("GET", "HEAD", "OPTIONS") and "Transfer-Encoding" not in headers:
             headers["Content-Length"] = "0"
-        return AWSPreparedRequest(self.method, url, headers, body, self.stream_output)
+        # a request without a method stays without one, as in ibm-cos-sdk (no transport sends it)
+        return AWSPreparedRequest(self.method, url, headers, body, self.stream_output)  # type: ignore[arg-type]
 
     def _final_url(self) -> str:
+        url = self.url if self.url is not None else ""
         if not self.params:
-            return self.url
+            return url
         query = percent_encode_sequence(self.params)
-        joiner = "&" if "?" in self.url else "?"
-        return self.url + joiner + query
+        joiner = "&" if "?" in url else "?"
+        return url + joiner + query
 
     def _final_body(self) -> Any:
         data = self.data
@@ -214,7 +216,7 @@ class AWSRequest:
 class AWSResponse:
     """A received HTTP response; ``raw`` is the urllib3 response (or any stream)."""
 
-    def __init__(self, url: str, status_code: int, headers: Mapping[str, Any], raw: Any) -> None:
+    def __init__(self, url: Optional[str], status_code: int, headers: Mapping[str, Any], raw: Any) -> None:
         self.url = url
         self.status_code = status_code
         self.headers = HeadersDict(headers)

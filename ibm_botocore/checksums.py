@@ -11,7 +11,7 @@ import base64
 import hashlib
 import io
 import zlib
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from ibm_botocore.exceptions import AwsChunkedWrapperError, FlexibleChecksumError, MissingDependencyException
 from ibm_botocore.response import StreamingBody
@@ -156,7 +156,7 @@ class AwsChunkedWrapper(io.RawIOBase):
             out = b"".join(self._pending)
             self._pending = []
             return out
-        out = []
+        parts: List[bytes] = []
         wanted = size
         while wanted > 0:
             if not self._pending:
@@ -166,15 +166,15 @@ class AwsChunkedWrapper(io.RawIOBase):
                 continue
             piece = self._pending[0]
             if len(piece) <= wanted:
-                out.append(bytes(piece))
+                parts.append(bytes(piece))
                 del self._pending[0]
                 wanted -= len(piece)
             else:
                 view = memoryview(piece)
-                out.append(bytes(view[:wanted]))
+                parts.append(bytes(view[:wanted]))
                 self._pending[0] = bytes(view[wanted:])
                 wanted = 0
-        return b"".join(out)
+        return b"".join(parts)
 
     def iter_frames(self) -> Any:
         """The framed body from the current position: one tuple of pieces per frame.

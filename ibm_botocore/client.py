@@ -11,7 +11,7 @@ A call runs the pipeline in ``BaseClient._make_api_call``:
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, SupportsIndex, Tuple
 
 from ibm_botocore import s3, xform_name
 from ibm_botocore.config import Config
@@ -80,6 +80,10 @@ class ClientMeta:
 class _LazyDocstring(str):
     """A docstring built from the model the first time someone reads it."""
 
+    _builder: Callable[..., str]
+    _args: Tuple[Any, ...]
+    _text: Optional[str]
+
     def __new__(cls, builder: Any, *args: Any) -> "_LazyDocstring":
         obj = super().__new__(cls)
         obj._builder = builder
@@ -101,10 +105,10 @@ class _LazyDocstring(str):
     def __len__(self) -> int:
         return len(self._render())
 
-    def __contains__(self, item: object) -> bool:
+    def __contains__(self, item: str) -> bool:  # type: ignore[override]  # str's own signature
         return item in self._render()
 
-    def expandtabs(self, tabsize: int = 8) -> str:
+    def expandtabs(self, tabsize: SupportsIndex = 8) -> str:
         return self._render().expandtabs(tabsize)
 
     def splitlines(self, keepends: bool = False) -> List[str]:
@@ -339,7 +343,9 @@ class BaseClient:
         from ibm_botocore.paginate import Paginator
 
         api = self._PY_TO_OP_NAME.get(operation_name, operation_name)
-        config = self._paginator_model()[api]
+        model = self._paginator_model()
+        assert model is not None  # can_paginate() found the operation in it
+        config = model[api]
         method = getattr(self, xform_name(api))
         return Paginator(method, config, self._service_model.operation_model(api))
 

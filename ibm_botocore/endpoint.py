@@ -34,7 +34,7 @@ __all__ = ["Endpoint", "EndpointCreator", "DEFAULT_TIMEOUT", "MAX_POOL_CONNECTIO
 
 def convert_to_response_dict(http_response: AWSResponse, operation_model: Any) -> Dict[str, Any]:
     """The dict the parser consumes; streaming success bodies stay unread."""
-    response = {
+    response: Dict[str, Any] = {
         "headers": http_response.headers,
         "status_code": http_response.status_code,
         "context": {"operation_name": operation_model.name},
@@ -141,6 +141,7 @@ class Endpoint:
             if delay is None:
                 if exception is not None:
                     raise exception
+                assert http_response is not None and parsed is not None and status is not None
                 metadata = parsed.setdefault("ResponseMetadata", {})
                 metadata["RetryAttempts"] = attempt - 1
                 if status >= 300:
@@ -193,6 +194,7 @@ class Endpoint:
             and self.validate_response_checksums
             and context.get("validate_response_checksum")
         ):
+            assert body is not None  # a streaming success response always has one
             checked = s3.checksum_validating_body(
                 http_response.headers.lower_items(),
                 http_response.raw,

@@ -5,14 +5,16 @@ from typing import Any, Dict, Type
 
 from ibm_botocore.exceptions import ClientError
 
+_ClientError = ClientError
+
 
 class BaseClientExceptions:
     ClientError = ClientError
 
-    def __init__(self, code_to_exception: Dict[str, Type[ClientError]]) -> None:
+    def __init__(self, code_to_exception: Dict[str, Type[_ClientError]]) -> None:
         self._code_to_exception = code_to_exception
 
-    def from_code(self, error_code: str) -> Type[ClientError]:
+    def from_code(self, error_code: str) -> Type[_ClientError]:
         """The modeled exception class for ``error_code``, or ClientError."""
         return self._code_to_exception.get(error_code, self.ClientError)
 

@@ -30,7 +30,7 @@ def short_file(sent: int, count: int) -> Exception:
     return HTTPClientError(error="request body: the file ended after %d of %d bytes" % (sent, count))
 
 
-def get_cert_path(verify: Union[bool, str, None]) -> Union[bool, str]:
+def get_cert_path(verify: Union[bool, str, None]) -> Union[bool, str, None]:
     """The CA bundle to use: ``verify`` if it is a path, else the system default."""
     if verify is not True:
         return verify

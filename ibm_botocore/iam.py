@@ -60,7 +60,7 @@ class DefaultTokenManager(TokenManager):
 
     API_TOKEN_URL = "https://iam.cloud.ibm.com/identity/token"
     REFRESH_OVERRIDE_IN_SECS = 0
-    DEFAULT_AUTH_FUNCTION_TIMEOUT = 5
+    DEFAULT_AUTH_FUNCTION_TIMEOUT: float = 5
     GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"
     RESPONSE_TYPE = "cloud_iam"
 
@@ -93,7 +93,7 @@ class DefaultTokenManager(TokenManager):
         self._refresh_lock = threading.Lock()
         self._background: Optional[threading.Thread] = None
         self._advisory_failed_at: Optional[float] = None
-        self._http = None
+        self._http: Optional[Any] = None  # a urllib3 PoolManager or ProxyManager, made on first use
         self._retry_sleep: Callable[[float], None] = time.sleep
 
     # -- configuration (compatible names) ------------------------------------------------
@@ -357,8 +357,9 @@ class OAuth2Credentials(Credentials):
         self.auth_endpoint = auth_endpoint
         self.auth_function = auth_function
         self.method = method if method is not None else "explicit"
-        self.access_key = None
-        self.secret_key = None
+        # bearer credentials carry no HMAC keys (Credentials types them for HMAC)
+        self.access_key = None  # type: ignore[assignment]
+        self.secret_key = None  # type: ignore[assignment]
         if self.api_key_id is not None:
             if token_manager is not None or auth_function is not None:
                 logger.warning("An API key was given: the token_manager/auth_function arguments are ignored.")
@@ -379,7 +380,7 @@ class OAuth2Credentials(Credentials):
             raise ValueError("Either api_key_id, auth_function or token_manager must be provided")
 
     @property
-    def token(self) -> Optional[str]:  # type: ignore[override]
+    def token(self) -> Optional[str]:
         return self.token_manager.get_token()
 
     @token.setter

@@ -6,7 +6,7 @@ description costs almost nothing until an operation is used.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, cast
 
 from ibm_botocore.exceptions import MissingServiceIdError, UndefinedModelAttributeError
 
@@ -81,7 +81,7 @@ class Shape:
     METADATA_ATTRS = list(_METADATA_KEYS)
     MAP_TYPE = dict
 
-    def __init__(self, shape_name: str, shape_model: Mapping[str, Any], shape_resolver: "ShapeResolver" = None):
+    def __init__(self, shape_name: str, shape_model: Mapping[str, Any], shape_resolver: Optional["ShapeResolver"] = None):
         self.name = shape_name
         self.type_name = shape_model["type"]
         self.documentation = shape_model.get("documentation", "")
@@ -125,7 +125,10 @@ class Shape:
         return bool(self.metadata.get("union"))
 
     def _resolve_ref(self, ref: Mapping[str, Any]) -> "Shape":
-        return self._shape_resolver.resolve_shape_ref(ref)
+        resolver = self._shape_resolver
+        if resolver is None:
+            raise InvalidShapeReferenceError("shape %r has no resolver for its member references" % self.name)
+        return resolver.resolve_shape_ref(ref)
 
     def __repr__(self) -> str:
         return "<%s(%s)>" % (self.__class__.__name__, self.name)
@@ -229,7 +232,7 @@ class ServiceModel:
 
     @cached_property
     def _error_code_cache(self) -> Dict[str, Shape]:
-        return {shape.error_code: shape for shape in self.error_shapes}
+        return {shape.error_code: shape for shape in self.error_shapes if shape.error_code is not None}
 
     def resolve_shape_ref(self, shape_ref: Mapping[str, Any]) -> Shape:
         return self._shape_resolver.resolve_shape_ref(shape_ref)
@@ -337,7 +340,7 @@ class OperationModel:
         self._operation_model = operation_model
         self._service_model = service_model
         self._api_name = name
-        self._wire_name = operation_model.get("name")
+        self._wire_name: Optional[str] = operation_model.get("name")
         self.metadata = service_model.metadata
         self.http = operation_model.get("http", {})
         # Free-form cache where the serializer, parser and S3 customizations keep
@@ -346,7 +349,8 @@ class OperationModel:
 
     @cached_property
     def name(self) -> str:
-        return self._api_name if self._api_name is not None else self._wire_name
+        # every operation in a service model is named; a hand-built one may not be
+        return self._api_name if self._api_name is not None else self._wire_name  # type: ignore[return-value]
 
     @property
     def wire_name(self) -> Optional[str]:
@@ -377,14 +381,14 @@ class OperationModel:
         ref = self._operation_model.get("input")
         if ref is None:
             return None
-        return self._service_model.resolve_shape_ref(ref)
+        return cast(StructureShape, self._service_model.resolve_shape_ref(ref))  # inputs are structures
 
     @cached_property
     def output_shape(self) -> Optional[StructureShape]:
         ref = self._operation_model.get("output")
         if ref is None:
             return None
-        return self._service_model.resolve_shape_ref(ref)
+        return cast(StructureShape, self._service_model.resolve_shape_ref(ref))  # outputs are structures
 
     @cached_property
     def idempotent_members(self) -> List[str]:
@@ -469,7 +473,7 @@ class OperationModel:
         return "%s(name=%s)" % (self.__class__.__name__, self.name)
 
 
-def _streaming_payload(shape: Optional[Shape]) -> Optional[Shape]:
+def _streaming_payload(shape: Optional[StructureShape]) -> Optional[Shape]:
     if shape is None:
         return None
     payload = shape.serialization.get("payload")
@@ -500,7 +504,7 @@ class DenormalizedStructureBuilder:
         shapes: Dict[str, Any] = {}
         root = {"type": "structure", "members": self._flatten_members(self._members, shapes)}
         shapes[self._name] = root
-        return ShapeResolver(shapes).get_shape_by_name(self._name)
+        return cast(StructureShape, ShapeResolver(shapes).get_shape_by_name(self._name))
 
     def _new_name(self, hint: str) -> str:
         self._counter += 1

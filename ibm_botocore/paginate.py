@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 from itertools import tee
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 
 import jmespath
 
@@ -200,7 +200,7 @@ class PageIterator:
             _set_path(out, expression.expression, value)
         return out
 
-    def result_key_iters(self) -> List[Iterator[Any]]:
+    def result_key_iters(self) -> List[Iterable[Any]]:
         copies = tee(iter(self), len(self._result_keys))
         return [_ResultKeyIterator(pages, key) for pages, key in zip(copies, self._result_keys)]
 

@@ -194,7 +194,7 @@ class StreamingBody(io.IOBase):
         self._raw_stream.close()
 
     @property
-    def closed(self) -> bool:  # type: ignore[override]
+    def closed(self) -> bool:
         return bool(getattr(self._raw_stream, "closed", False))
 
     def _verify_content_length(self) -> None:

@@ -21,7 +21,7 @@ import contextlib
 import contextvars
 import io
 import re
-from typing import Any, Dict, Iterator, Mapping, Optional
+from typing import Any, Dict, Iterator, Mapping, Optional, Union
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from ibm_botocore import UNSIGNED, _redact, checksums
@@ -365,6 +365,7 @@ def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: 
     context = request_dict["context"]
     if use_trailer:
         context["checksum"] = {"request_algorithm": {"in": "trailer", "algorithm": algorithm, "name": name}}
+        length: Optional[int]
         if isinstance(body, (bytes, bytearray, memoryview)):
             length = len(body)
             raw = io.BytesIO(body)
@@ -435,7 +436,7 @@ def is_200_error(operation_name: str, status: int, body: Any) -> bool:
     return root.tag == "Error" or root.tag.endswith("}Error")
 
 
-def _xml(body: bytes) -> Any:
+def _xml(body: Union[bytes, bytearray]) -> Any:
     """Parse an XML document; ElementTree is imported on first use. Raises ValueError."""
     from xml.etree.ElementTree import ParseError, fromstring
 

@@ -119,9 +119,9 @@ class Session:
         self._events = event_hooks if event_hooks is not None else HierarchicalEmitter()
         self._profile = profile
         self._session_instance_vars: Dict[str, Any] = {}
-        self._credentials = None
+        self._credentials: Optional[Any] = None  # Credentials or OAuth2Credentials, resolved on first use
         self._config: Optional[Dict[str, Any]] = None
-        self._loader = None
+        self._loader: Optional[Any] = None  # a loaders.Loader, made on first use
         self._default_client_config: Optional[Config] = None
         self.user_agent_name = "ibm-cos-sdk-python-core"
         self.user_agent_version = ibm_botocore.__version__
@@ -288,7 +288,8 @@ class Session:
             )
             self._ibm_service_instance_id = ibm_service_instance_id
         else:
-            self._credentials = Credentials(access_key, secret_key, token)
+            # as ibm-cos-sdk: the keys are kept as given (None included) and checked when signing
+            self._credentials = Credentials(access_key, secret_key, token)  # type: ignore[arg-type]
 
     def get_credentials(self) -> Any:
         """The session's credentials, from explicit values or the provider chain."""

@@ -70,7 +70,7 @@ class RequestSigner:
 
     def sign(
         self,
-        operation_name: str,
+        operation_name: Optional[str],
         request: Any,
         region_name: Optional[str] = None,
         signing_type: str = "standard",
@@ -99,7 +99,7 @@ class RequestSigner:
         auth = self.get_auth_instance(**kwargs)
         auth.add_auth(request)
 
-    def _choose_signer(self, operation_name: str, signing_type: str, context: Dict[str, Any]) -> Any:
+    def _choose_signer(self, operation_name: Optional[str], signing_type: str, context: Dict[str, Any]) -> Any:
         version = self._signature_version
         if version is not UNSIGNED and signing_type != "standard":
             if self._presign_with_sigv2 and version == "s3v4":
@@ -152,6 +152,7 @@ class RequestSigner:
         request = create_request_object(request_dict)
         self.sign(operation_name, request, region_name, "presign-url", expires_in, signing_name)
         request.prepare()
+        assert request.url is not None  # request dicts always carry one
         return request.url
 
     def _check_presignable(self) -> None:

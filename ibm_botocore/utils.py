@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 import sys
-from typing import Any, Iterable, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
 from urllib.parse import quote
 
 from ibm_botocore.exceptions import MD5UnavailableError
@@ -71,7 +71,7 @@ def normalize_url_path(path: str) -> str:
 def remove_dot_segments(url: str) -> str:
     if not url:
         return ""
-    out = []
+    out: List[str] = []
     for segment in url.split("/"):
         if segment == ".":
             continue

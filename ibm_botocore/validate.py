@@ -12,7 +12,7 @@ from typing import Any, List, Mapping, Tuple
 
 from ibm_botocore import _redact
 from ibm_botocore.exceptions import ParamValidationError
-from ibm_botocore.model import Shape
+from ibm_botocore.model import ListShape, MapShape, Shape, StructureShape
 
 
 class ValidationErrors:
@@ -108,7 +108,7 @@ class ParamValidator:
         if checker is not None:
             checker(value, shape, errors, name)
 
-    def _check_structure(self, value: Any, shape: Shape, errors: ValidationErrors, name: str) -> None:
+    def _check_structure(self, value: Any, shape: StructureShape, errors: ValidationErrors, name: str) -> None:
         if not isinstance(value, dict):
             errors.report(name, "invalid type", param=value, valid_types=_DICT_TYPES)
             return
@@ -130,7 +130,7 @@ class ParamValidator:
             if member is not None:
                 self._check(item, member, errors, "%s.%s" % (name, key) if name else key)
 
-    def _check_list(self, value: Any, shape: Shape, errors: ValidationErrors, name: str) -> None:
+    def _check_list(self, value: Any, shape: ListShape, errors: ValidationErrors, name: str) -> None:
         if not isinstance(value, (list, tuple)):
             errors.report(name, "invalid type", param=value, valid_types=_LIST_TYPES)
             return
@@ -139,7 +139,7 @@ class ParamValidator:
         for index, item in enumerate(value):
             self._check(item, member, errors, "%s[%d]" % (name, index))
 
-    def _check_map(self, value: Any, shape: Shape, errors: ValidationErrors, name: str) -> None:
+    def _check_map(self, value: Any, shape: MapShape, errors: ValidationErrors, name: str) -> None:
         if not isinstance(value, dict):
             errors.report(name, "invalid type", param=value, valid_types=_DICT_TYPES)
             return

@@ -65,7 +65,7 @@ class AcceptorConfig:
                     return error is None
                 return error is not None and error.get("Code") == expected
             return match_error
-        expression = jmespath.compile(self.argument) if self.argument else None
+        expression = jmespath.compile(self.argument or "@")
         if self.matcher == "path":
             return lambda response: "Error" not in response and expression.search(response) == expected
         if self.matcher == "pathAll":

@@ -64,7 +64,7 @@ class Authenticator:
         early = req.auth
         identified = early if early is not None else self._identify(req, req.headers.lower_dict(), with_body=True)
         assert identified is not None
-        principal, verified = identified  # type: ignore[misc]
+        principal, verified = identified
         try:
             declared = req.headers.get("x-amz-content-sha256") or ""
             if early is not None and verified is not None and not verified.presigned and len(declared) == 64:

@@ -291,7 +291,7 @@ class IamService:
                 dropped.append((kind, tid))
             excess = len(table) - MAX_TOKENS
             if excess > 0:
-                for tid in sorted(table, key=lambda t: table[t].expires_at)[:excess]:  # type: ignore[attr-defined]
+                for tid in sorted(table, key=lambda t: table[t].expires_at)[:excess]:
                     del table[tid]
                     dropped.append((kind, tid))
         return dropped

@@ -208,7 +208,8 @@ class Codec:
             target = getattr(target, part)
         if not isinstance(target, type):
             raise ValueError(f"{v['$o']} is not a class")
-        obj = target.__new__(target)
+        cls: Any = target  # any class, restored without running its __init__
+        obj = cls.__new__(cls)
         if "$kv" in v:
             dict.update(obj, {_hashable(self.decode(k)): self.decode(x) for k, x in v["$kv"]})
         if "$a" in v:
@@ -429,7 +430,7 @@ class Store:
         self._tx(ops)
 
     def write_tokens(self, rows: Iterable[Tuple[str, str, str, float]], drop: Iterable[Tuple[str, str]] = ()) -> None:
-        ops = [("DELETE FROM tokens WHERE kind=? AND id=?", tuple(d)) for d in drop]
+        ops: List[Tuple[str, Tuple[Any, ...]]] = [("DELETE FROM tokens WHERE kind=? AND id=?", tuple(d)) for d in drop]
         ops += [("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, ?)", tuple(r)) for r in rows]
         self._tx(ops)
 
@@ -503,7 +504,8 @@ class Store:
 
 def _shell(obj: Any, state: Dict[str, Any]) -> Any:
     """A stand-in with ``obj``'s class and the given attributes (for encoding a trimmed copy)."""
-    clone = type(obj).__new__(type(obj))
+    cls: Any = type(obj)  # any class, copied without running its __init__
+    clone = cls.__new__(cls)
     clone.__dict__.update(state)
     return clone
 

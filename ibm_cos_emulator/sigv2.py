@@ -9,7 +9,7 @@ import hmac
 import time
 from email.utils import parsedate_to_datetime
 from hashlib import sha1
-from typing import Callable, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from .sigv4 import SigV4Error, signature_mismatch, unknown_access_key, uri_candidates
 
@@ -96,7 +96,7 @@ class SigV2Verifier:
     def verify_query(self, method: str, raw_path: str, query: List[Tuple[str, str]],
                      headers: Mapping[str, str], bucket_prefix: str = "") -> str:
         """Check a V2 presigned URL; returns the access key id."""
-        args = {}
+        args: Dict[str, str] = {}
         for k, v in query:
             args.setdefault(k, v)
         access_key = args.get("AWSAccessKeyId", "")

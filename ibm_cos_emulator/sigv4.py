@@ -387,11 +387,11 @@ def decode_aws_chunked(body: bytes, verified: Optional[Verified] = None, verify:
         eol = body.find(b"\r\n", pos)
         if eol < 0:
             eol = total
-        line = body[pos:eol]
+        trailer_line = body[pos:eol]
         pos = eol + 2
-        if not line.strip():
+        if not trailer_line.strip():
             continue
-        name, _, value = line.decode("latin-1").partition(":")
+        name, _, value = trailer_line.decode("latin-1").partition(":")
         name = name.strip().lower()
         if name == "x-amz-trailer-signature":
             trailer_sig = value.strip().lower()

@@ -8,8 +8,12 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from dataclasses import dataclass, field
-from typing import IO, Dict, Iterable, List, Optional, Tuple
+from typing import IO, TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:  # for annotations only: auth imports this module
+    from ibm_cos_emulator.auth import Principal
+    from ibm_cos_emulator.sigv4 import Verified
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -158,7 +162,7 @@ class Request:
     key: Optional[str] = None
     virtual_host: bool = False  # bucket named in the Host header
     operation: str = ""  # set by the router (routes.py)
-    auth: Optional[Tuple[object, object]] = None  # (Principal, Verified) found from the headers alone
+    auth: Optional[Tuple[Principal, Optional[Verified]]] = None  # (Principal, Verified) found from the headers alone
     body_sha256: Optional[str] = None  # hex SHA-256 of the body, computed while it was read
     touched: List[str] = field(default_factory=list)  # keys changed besides ``key`` (DeleteObjects, POST)
 
