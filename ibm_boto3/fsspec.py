@@ -45,7 +45,7 @@ import io
 import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Dict, Iterable, List, NoReturn, Optional, Tuple
+from typing import Any, Dict, Iterable, List, NoReturn, Optional, Tuple, Union
 
 from fsspec.caching import BaseCache, register_cache
 from fsspec.callbacks import NoOpCallback
@@ -725,6 +725,9 @@ class COSFile(AbstractBufferedFile):
     """A COS object opened for reading (ranged GETs) or writing (streamed multipart upload)."""
 
     fs: COSFileSystem
+    # set by AbstractBufferedFile for writing: the unsent bytes, and how many were sent before them
+    buffer: io.BytesIO
+    offset: Optional[int]
 
     def __init__(self, fs: COSFileSystem, path: str, mode: str = "rb", block_size: int = 8 * MiB,
                  autocommit: bool = True, cache_type: str = "cos-readahead",
@@ -798,10 +801,12 @@ class COSFile(AbstractBufferedFile):
     def _initiate_upload(self) -> None:
         pass  # the multipart upload starts with the first full part
 
-    def _create_upload(self) -> None:
+    def _create_upload(self) -> str:
         response = self.fs._call("create_multipart_upload", self.path, Bucket=self.bucket, Key=self.key,
                                  ChecksumAlgorithm="CRC32", **self.extra_args)
-        self.upload_id = response["UploadId"]
+        upload_id: str = response["UploadId"]
+        self.upload_id = upload_id
+        return upload_id
 
     def _collect(self, block: bool, limit: int) -> None:
         """Wait until at most ``limit`` parts are in flight; raise the first failure."""
@@ -823,8 +828,7 @@ class COSFile(AbstractBufferedFile):
                 if self.autocommit:
                     self.commit()
                 return True
-            if self.upload_id is None:
-                self._create_upload()
+            upload_id = self.upload_id if self.upload_id is not None else self._create_upload()
             view = memoryview(data)
             step = self.blocksize
             full = len(data) if final else (len(data) // step) * step
@@ -836,7 +840,7 @@ class COSFile(AbstractBufferedFile):
                     take = full - offset  # no undersized part before the last one
                 self._collect(True, self.fs.max_concurrency - 1)
                 number = len(self.parts) + len(self._inflight) + 1
-                self._inflight.append(pool.submit(_send_part, self.fs, self.path, self.bucket, self.key, self.upload_id,
+                self._inflight.append(pool.submit(_send_part, self.fs, self.path, self.bucket, self.key, upload_id,
                                                   number, view[offset:offset + take]))
                 offset += take
             if not final:
@@ -1009,12 +1013,12 @@ class COSReadAhead(BaseCache):
         pieces = []
         pos = start
         while pos < stop:
-            pending = next((r for r in self.ranges if r.start <= pos < r.end), None)
-            if pending is None:
-                pending = self._add(pos, min(self.size, pos + chunk))
+            held = next((r for r in self.ranges if r.start <= pos < r.end), None)
+            pending = self._add(pos, min(self.size, pos + chunk)) if held is None else held
             end = min(stop, pending.end)
             pieces.append(pending.view(pos, end))
             pos = end
+        out: Union[bytes, memoryview]
         if hand_over and len(pieces) == 1 and (pending.start, pending.end) == (start, stop):
             out = pieces[0]
             self.ranges.remove(pending)  # its buffer now belongs to the caller

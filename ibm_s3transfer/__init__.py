@@ -56,7 +56,7 @@ class ShutdownQueue(queue.Queue):
     def _init(self, maxsize: int) -> None:
         self._shutdown = False
         self._shutdown_lock = threading.Lock()
-        queue.Queue._init(self, maxsize)  # type: ignore[attr-defined]
+        queue.Queue._init(self, maxsize)
 
     def trigger_shutdown(self) -> None:
         with self._shutdown_lock:
@@ -103,7 +103,7 @@ class TransferConfig:
             # the original interface retries a download after any OSError
             retry_os_errors = True
 
-        settings = dict(
+        settings: Dict[str, Any] = dict(
             multipart_threshold=self.multipart_threshold,
             multipart_chunksize=self.multipart_chunksize,
             max_request_concurrency=self.max_concurrency,

@@ -382,6 +382,26 @@ class _DiscardWriter:
 class _DownloadState:
     """Shared by the range tasks of one download: rounds, digests and completion."""
 
+    # Set from the keyword arguments (declarations only, no class values).
+    client: Any
+    config: Any
+    coordinator: Any
+    bucket: str
+    key: str
+    get_args: Dict[str, Any]
+    if_match: Optional[str]
+    retry_os_errors: bool
+    ranges: List[Tuple[int, int]]
+    whole: bool
+    writer: Any  # an _FdWriter, _SeekWriter, _OrderedWriter or (second fetch) _DiscardWriter
+    finish: Any
+    verifier: Verifier
+    progress: ProgressReporter
+    limiter: Any
+    request_executor: Any
+    submission_executor: Any
+    slots: DownloadSlots
+
     def __init__(self, **kwargs: Any) -> None:
         for name, value in kwargs.items():
             setattr(self, name, value)

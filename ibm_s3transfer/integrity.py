@@ -281,9 +281,9 @@ def plan_verification(client: Any, head: Dict[str, Any], bucket: str, key: str, 
         logger.debug("%s/%s: checksum convention not understood (type %r, %s); using the ETag", bucket, key, kind, stored)
     forced = getattr(config, "verify_etag", None)
     if etag_check_enabled(config, client) or (understood is None and stored and forced is not False):
-        verifier, layout = etag_verifier(client, head, bucket, key, head_args, size)
-        if verifier is not None:
-            return verifier, layout
+        etag_only, etag_layout = etag_verifier(client, head, bucket, key, head_args, size)
+        if etag_only is not None:
+            return etag_only, etag_layout
     return Verifier("none"), None
 
 

@@ -169,20 +169,22 @@ class UploadBody:
         left = self._length - self._pos
         if left <= 0:
             return b""
-        whole = amount is None or amount < 0
-        count = left if whole else min(amount, left)  # type: ignore[type-var]
+        if amount is None or amount < 0:
+            whole, count = True, left
+        else:
+            whole, count = False, min(amount, left)
         if self._view is not None:
             data: Any = self._view[self._pos : self._pos + count]
             if whole:
                 data = bytes(data)
         elif whole or count > IO_BLOCK_SIZE:
             data = bytearray(count)
-            got = pread_into(self._fd, memoryview(data), self._offset + self._pos)  # type: ignore[arg-type]
+            got = pread_into(self._fd, memoryview(data), self._offset + self._pos)  # type: ignore[arg-type]  # _fd is set whenever _view is None
             if got < count:
                 raise IOError("The file being uploaded became shorter during the upload")
         else:
             data = thread_buffer()[:count]
-            got = pread_into(self._fd, data, self._offset + self._pos)  # type: ignore[arg-type]
+            got = pread_into(self._fd, data, self._offset + self._pos)  # type: ignore[arg-type]  # _fd is set whenever _view is None
             if got < count:
                 raise IOError("The file being uploaded became shorter during the upload")
         self._pos += count
@@ -442,16 +444,16 @@ def open_source(fileobj: Any, osutil: Any) -> _Source:
                 return FileRegionSource(fd, start, max(0, info.st_size - start), owned=False, fileobj=fileobj)
         except (OSError, ValueError, io.UnsupportedOperation):
             pass
-    size = None
+    known_size: Optional[int] = None
     try:
         if fileobj.seekable():
             position = fileobj.tell()
             end = fileobj.seek(0, 2)
             fileobj.seek(position)
-            size = max(0, end - position)
+            known_size = max(0, end - position)
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        size = None
-    return StreamSource(fileobj, size, owned=False)
+        known_size = None
+    return StreamSource(fileobj, known_size, owned=False)
 
 
 def _custom_source(osutil: Any, path: str) -> _Source:

@@ -60,6 +60,17 @@ class ChunksizeAdjuster:
 class CallArgs:
     """The arguments a transfer was requested with, as attributes."""
 
+    # Declarations only (no class values): each transfer kind sets the ones it takes.
+    bucket: str
+    key: str
+    extra_args: Dict[str, Any]
+    subscribers: List[Any]
+    fileobj: Any
+    filename: str
+    expected_size: Optional[int]
+    copy_source: Any
+    source_client: Any
+
     def __init__(self, **kwargs: Any) -> None:
         for name, value in kwargs.items():
             setattr(self, name, value)
