@@ -158,33 +158,71 @@ def build_client(
     auth_function: Any = None,
     token_manager: Any = None,
 ) -> Any:
-    default_config = session.get_default_client_config()
-    if config is not None and default_config is not None:
-        config = default_config.merge(config)
-    elif config is None:
-        config = default_config or Config()
+    """The client pipeline's parts, in order: configuration, credentials, S3 settings,
+    endpoint (HTTP and retries), signer; then the client class from the model."""
+    config = _merged_config(session, config)
     service_model = session.get_service_model(service_name, api_version)
-
     region = region_name or config.region_name or session.get_config_variable("region")
+    signing_region = region or DEFAULT_SIGNING_REGION
     verify_value = resolve_verify(session, verify)
     credentials = resolve_credentials(
         session, config, aws_access_key_id, aws_secret_access_key, aws_session_token,
         ibm_api_key_id, ibm_service_instance_id, ibm_auth_endpoint, auth_function, token_manager, verify,
     )
     instance_id = ibm_service_instance_id
-    if instance_id is None and _is_oauth(credentials):
-        instance_id = getattr(credentials, "service_instance_id", None)
     if _is_oauth(credentials):
-        manager = getattr(credentials, "token_manager", None)
-        if manager is not None and hasattr(manager, "set_from_config"):
-            manager.set_from_config(config)
-            if verify is not None and hasattr(manager, "set_verify"):
-                manager.set_verify(verify_value)
+        if instance_id is None:
+            instance_id = getattr(credentials, "service_instance_id", None)
+        _configure_token_manager(credentials, config, verify, verify_value)
     signature_version = resolve_signature_version(config, credentials, service_model)
-
     url, custom = resolve_endpoint(session, config, region, endpoint_url, use_ssl)
     events = session._events.__copy__()
+    settings, effective = _s3_settings(session, config, url, custom, instance_id, signature_version, signing_region)
+    policy = create_retry_policy(
+        config.retries,
+        (config.retries or {}).get("mode") or session.get_config_variable("retry_mode"),
+        session.get_config_variable("max_attempts"),
+    )
+    endpoint = _create_endpoint(session, events, config, service_model, region, url, verify_value, policy)
+    signer = RequestSigner(
+        service_model.service_id,
+        signing_region,
+        service_model.signing_name,
+        signature_version,
+        credentials,
+        events,
+        presign_with_sigv2=config.signature_version is None and signing_region in SIGV2_PRESIGN_REGIONS,
+    )
+    user_agent = _user_agent(session, config, policy.mode)
+    creator = ClientCreator(session._get_loader(), events)
+    return creator.create_client(service_model, endpoint, signer, effective, settings, signing_region, credentials, user_agent)
 
+
+def _merged_config(session: Any, config: Optional[Config]) -> Config:
+    """The session's default client config, overridden by the one given to client()."""
+    default_config = session.get_default_client_config()
+    if config is not None and default_config is not None:
+        return default_config.merge(config)
+    if config is None:
+        return default_config or Config()
+    return config
+
+
+def _configure_token_manager(credentials: Any, config: Config, verify: Any, verify_value: Any) -> None:
+    """An IAM token manager follows the client's timeouts, proxies and TLS verification."""
+    manager = getattr(credentials, "token_manager", None)
+    if manager is not None and hasattr(manager, "set_from_config"):
+        manager.set_from_config(config)
+        if verify is not None and hasattr(manager, "set_verify"):
+            manager.set_verify(verify_value)
+
+
+def _s3_settings(
+    session: Any, config: Config, url: str, custom: bool, instance_id: Optional[str],
+    signature_version: Any, signing_region: str,
+) -> Tuple[S3Settings, Config]:
+    """The S3 decisions made once per client (addressing, checksums, instance id), and the
+    effective config that users and handlers see as ``client.meta.config``."""
     s3_config = dict(session.get_config_variable("s3") or {})
     s3_config.update(config.s3 or {})
     checksum_calc = config.request_checksum_calculation or session.get_config_variable("request_checksum_calculation")
@@ -198,10 +236,9 @@ def build_client(
         service_instance_id=instance_id,
         signature_version=signature_version,
     )
-    # The effective config seen by users and handlers (client.meta.config).
     effective = config.merge(
         Config(
-            region_name=region or DEFAULT_SIGNING_REGION,
+            region_name=signing_region,
             signature_version=signature_version,
             s3=s3_config or None,
             request_checksum_calculation=checksum_calc,
@@ -210,11 +247,16 @@ def build_client(
     )
     if config.parameter_validation is True and "parameter_validation" not in config._user_provided_options:
         effective.parameter_validation = session.get_config_variable("parameter_validation")
+    return settings, effective
 
-    retry_mode = (config.retries or {}).get("mode") or session.get_config_variable("retry_mode")
-    policy = create_retry_policy(config.retries, retry_mode, session.get_config_variable("max_attempts"))
+
+def _create_endpoint(
+    session: Any, events: Any, config: Config, service_model: Any, region: Optional[str], url: str,
+    verify_value: Any, policy: Any,
+) -> Any:
+    """The HTTP side: timeouts, pool size, proxies, TLS, keep-alive and the retry policy."""
     tcp_keepalive = config.tcp_keepalive if config.tcp_keepalive is not None else session.get_config_variable("tcp_keepalive")
-    endpoint = EndpointCreator(events).create_endpoint(
+    return EndpointCreator(events).create_endpoint(
         service_model,
         region,
         url,
@@ -229,20 +271,6 @@ def build_client(
         client_cert=config.client_cert,
         proxies_config=config.proxies_config,
         retry_policy=policy,
-    )
-    signer = RequestSigner(
-        service_model.service_id,
-        region or DEFAULT_SIGNING_REGION,
-        service_model.signing_name,
-        signature_version,
-        credentials,
-        events,
-        presign_with_sigv2=config.signature_version is None and (region or DEFAULT_SIGNING_REGION) in SIGV2_PRESIGN_REGIONS,
-    )
-    user_agent = _user_agent(session, config, policy.mode)
-    creator = ClientCreator(session._get_loader(), events)
-    return creator.create_client(
-        service_model, endpoint, signer, effective, settings, region or DEFAULT_SIGNING_REGION, credentials, user_agent
     )
 
 
