@@ -82,8 +82,8 @@ class Endpoint:
 
     # -- the attempt loop ---------------------------------------------------------------
     def _send_request(self, request_dict: Dict[str, Any], operation_model: Any) -> Tuple[AWSResponse, Dict[str, Any]]:
-        policy = self.retry_policy
-        emitter = self._event_emitter
+        """Attempts until one is final: sign and send, at most one bearer-token refresh,
+        the retry policy's (or a needs-retry handler's) delay between attempts."""
         op_name = operation_model.name
         event_suffix = "%s.%s" % (self.service_id, op_name)
         invocation_id = uuid4_str()
@@ -95,20 +95,12 @@ class Endpoint:
         token_refreshed = False
         sent_before = False
         while True:
-            attempt += 1
             if sent_before and start_position is not None:
                 body.seek(start_position)
             sent_before = True
-            request = create_request_object(request_dict)
+            attempt += 1
             context["retries"] = {"attempt": attempt, "invocation-id": invocation_id}
-            emitter.emit("request-created." + event_suffix, request=request, operation_name=op_name)
-            if self.request_signer is not None:
-                self.request_signer.sign(op_name, request)
-            # Added after signing, as ibm-cos-sdk does: these bookkeeping headers are not signed.
-            request.headers["amz-sdk-invocation-id"] = invocation_id
-            request.headers["amz-sdk-request"] = _sdk_request_header(attempt, policy.max_attempts, ttl)
-            prepared = request.prepare()
-            prepared.stream_output = operation_model.has_streaming_output
+            prepared = self._prepare_attempt(request_dict, operation_model, event_suffix, invocation_id, attempt, ttl)
             http_response: Optional[AWSResponse] = None
             parsed: Optional[Dict[str, Any]] = None
             exception: Optional[BaseException] = None
@@ -125,36 +117,68 @@ class Endpoint:
                 if self.request_signer is not None and self.request_signer.refresh_credentials():
                     attempt -= 1
                     continue
-            delay = policy.delay_for(attempt, status, parsed if status is not None and status >= 300 else None, exception)
-            if emitter.has_handlers("needs-retry." + event_suffix):
-                _, handler_delay = emitter.emit_until_response(
-                    "needs-retry." + event_suffix,
-                    response=(http_response, parsed) if http_response is not None else None,
-                    endpoint=self,
-                    operation=operation_model,
-                    attempts=attempt,
-                    caught_exception=exception,
-                    request_dict=request_dict,
-                )
-                if handler_delay is not None:
-                    delay = handler_delay
+            delay = self._retry_delay(request_dict, operation_model, event_suffix, attempt, http_response, parsed, exception)
             if delay is None:
                 if exception is not None:
                     raise exception
-                assert http_response is not None and parsed is not None and status is not None
-                metadata = parsed.setdefault("ResponseMetadata", {})
-                metadata["RetryAttempts"] = attempt - 1
-                if status >= 300:
-                    if attempt >= policy.max_attempts and policy.is_retryable(status, parsed, None):
-                        metadata["MaxAttemptsReached"] = True
-                else:
-                    policy.on_success()
+                assert http_response is not None and parsed is not None
+                self._record_attempts(parsed, http_response.status_code, attempt)
                 return http_response, parsed
             ttl = _retry_ttl(http_response, context) if http_response is not None else None
             if http_response is not None and http_response.raw is not None and prepared.stream_output:
                 _discard(http_response)
             logger.debug("Retry needed for %s (attempt %d), sleeping %.3f s", op_name, attempt, delay)
             self._sleep(delay)
+
+    def _prepare_attempt(
+        self, request_dict: Dict[str, Any], operation_model: Any, event_suffix: str,
+        invocation_id: str, attempt: int, ttl: Optional[str],
+    ) -> Any:
+        """One attempt's request: created (request-created handlers see it), signed, then the
+        SDK's bookkeeping headers, which ibm-cos-sdk also adds after signing."""
+        request = create_request_object(request_dict)
+        self._event_emitter.emit("request-created." + event_suffix, request=request, operation_name=operation_model.name)
+        if self.request_signer is not None:
+            self.request_signer.sign(operation_model.name, request)
+        request.headers["amz-sdk-invocation-id"] = invocation_id
+        request.headers["amz-sdk-request"] = _sdk_request_header(attempt, self.retry_policy.max_attempts, ttl)
+        prepared = request.prepare()
+        prepared.stream_output = operation_model.has_streaming_output
+        return prepared
+
+    def _retry_delay(
+        self, request_dict: Dict[str, Any], operation_model: Any, event_suffix: str, attempt: int,
+        http_response: Optional[AWSResponse], parsed: Optional[Dict[str, Any]], exception: Optional[BaseException],
+    ) -> Optional[float]:
+        """Seconds to wait before the next attempt, or None when this one is final. The
+        retry policy decides; a needs-retry handler that answers overrides it."""
+        status = http_response.status_code if http_response is not None else None
+        delay = self.retry_policy.delay_for(attempt, status, parsed if status is not None and status >= 300 else None, exception)
+        emitter = self._event_emitter
+        if emitter.has_handlers("needs-retry." + event_suffix):
+            _, handler_delay = emitter.emit_until_response(
+                "needs-retry." + event_suffix,
+                response=(http_response, parsed) if http_response is not None else None,
+                endpoint=self,
+                operation=operation_model,
+                attempts=attempt,
+                caught_exception=exception,
+                request_dict=request_dict,
+            )
+            if handler_delay is not None:
+                delay = handler_delay
+        return delay
+
+    def _record_attempts(self, parsed: Dict[str, Any], status: int, attempt: int) -> None:
+        """ResponseMetadata's RetryAttempts (and MaxAttemptsReached) of the final attempt."""
+        policy = self.retry_policy
+        metadata = parsed.setdefault("ResponseMetadata", {})
+        metadata["RetryAttempts"] = attempt - 1
+        if status >= 300:
+            if attempt >= policy.max_attempts and policy.is_retryable(status, parsed, None):
+                metadata["MaxAttemptsReached"] = True
+        else:
+            policy.on_success()
 
     @staticmethod
     def _token_expired(parsed: Optional[Dict[str, Any]]) -> bool:
