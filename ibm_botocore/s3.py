@@ -365,37 +365,44 @@ def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: 
     context = request_dict["context"]
     if use_trailer:
         context["checksum"] = {"request_algorithm": {"in": "trailer", "algorithm": algorithm, "name": name}}
-        length: Optional[int]
-        if isinstance(body, (bytes, bytearray, memoryview)):
-            length = len(body)
-            raw = io.BytesIO(body)
-        elif isinstance(body, str):
-            encoded = body.encode("utf-8")
-            length = len(encoded)
-            raw = io.BytesIO(encoded)
-        elif body is None:
-            length, raw = 0, io.BytesIO(b"")
-        else:
-            from ibm_botocore.awsrequest import _body_length
-
-            length, raw = _body_length(body), body
-        content_encoding = headers.get("Content-Encoding")
-        headers["Content-Encoding"] = content_encoding + ",aws-chunked" if content_encoding else "aws-chunked"
-        headers["Transfer-Encoding"] = "chunked"
-        headers["X-Amz-Trailer"] = name
-        if settings.signature_version is UNSIGNED:
-            # no signer will describe the payload: say it is an unsigned, trailing-checksum stream
-            headers["X-Amz-Content-SHA256"] = STREAMING_UNSIGNED_PAYLOAD_TRAILER
-        if length is not None:
-            headers["X-Amz-Decoded-Content-Length"] = str(length)
-        headers.pop("Content-Length", None)
-        request_dict["body"] = checksums.AwsChunkedWrapper(raw, checksum_cls, name)
+        _send_with_trailer(request_dict, checksum_cls, name, settings)
     else:
         context["checksum"] = {"request_algorithm": {"in": "header", "algorithm": algorithm, "name": name}}
         # Transfer bodies compute their CRC32 in the same pass as the signer's SHA-256.
         known = getattr(body, "precomputed_checksum", None)
         value = known(algorithm) if known is not None else None
         headers[name] = value if value is not None else checksum_cls().handle(body)
+
+
+def _send_with_trailer(request_dict: Dict[str, Any], checksum_cls: Any, name: str, settings: S3Settings) -> None:
+    """The body goes aws-chunked, its checksum in a trailer computed as the bytes are sent."""
+    body = request_dict["body"]
+    headers = request_dict["headers"]
+    length: Optional[int]
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        length = len(body)
+        raw = io.BytesIO(body)
+    elif isinstance(body, str):
+        encoded = body.encode("utf-8")
+        length = len(encoded)
+        raw = io.BytesIO(encoded)
+    elif body is None:
+        length, raw = 0, io.BytesIO(b"")
+    else:
+        from ibm_botocore.awsrequest import _body_length
+
+        length, raw = _body_length(body), body
+    content_encoding = headers.get("Content-Encoding")
+    headers["Content-Encoding"] = content_encoding + ",aws-chunked" if content_encoding else "aws-chunked"
+    headers["Transfer-Encoding"] = "chunked"
+    headers["X-Amz-Trailer"] = name
+    if settings.signature_version is UNSIGNED:
+        # no signer will describe the payload: say it is an unsigned, trailing-checksum stream
+        headers["X-Amz-Content-SHA256"] = STREAMING_UNSIGNED_PAYLOAD_TRAILER
+    if length is not None:
+        headers["X-Amz-Decoded-Content-Length"] = str(length)
+    headers.pop("Content-Length", None)
+    request_dict["body"] = checksums.AwsChunkedWrapper(raw, checksum_cls, name)
 
 
 def customize_request(operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings) -> None:

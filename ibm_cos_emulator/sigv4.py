@@ -348,8 +348,6 @@ def decode_aws_chunked(body: bytes, verified: Optional[Verified] = None, verify:
     pos = 0
     out = bytearray()
     previous = verified.signature if verified else ""
-    trailers: Dict[str, str] = {}
-    total = len(body)
     while True:
         eol = body.find(b"\r\n", pos)
         if eol < 0:
@@ -365,11 +363,7 @@ def decode_aws_chunked(body: bytes, verified: Optional[Verified] = None, verify:
         if len(chunk) != size:
             raise SigV4Error(400, "IncompleteBody", "The aws-chunked body is shorter than its chunk sizes.")
         if verify and verified is not None:
-            sig = ""
-            for item in ext.split(";"):
-                name, _, val = item.partition("=")
-                if name.strip() == "chunk-signature":
-                    sig = val.strip().lower()
+            sig = _chunk_signature(ext)
             expected = hmac_hex(verified.key, chunk_string_to_sign(verified.amz_date, verified.scope, previous, chunk))
             if not hmac.compare_digest(expected, sig):
                 raise signature_mismatch()
@@ -380,9 +374,33 @@ def decode_aws_chunked(body: bytes, verified: Optional[Verified] = None, verify:
             break
         if body[pos:pos + 2] == b"\r\n":
             pos += 2
-    # trailers: "name:value\r\n" lines, an optional x-amz-trailer-signature, then an empty line
+    trailers, trailer_text, trailer_sig = _read_trailers(body, pos)
+    if verify and verified is not None and trailer_sig:
+        expected = hmac_hex(verified.key, trailer_string_to_sign(verified.amz_date, verified.scope,
+                                                                 previous, trailer_text))
+        if not hmac.compare_digest(expected, trailer_sig):
+            raise signature_mismatch()
+    return ChunkedBody(bytes(out), trailers)
+
+
+def _chunk_signature(ext: str) -> str:
+    """The ``chunk-signature=`` value of a chunk line's extensions ("" when absent)."""
+    sig = ""
+    for item in ext.split(";"):
+        name, _, val = item.partition("=")
+        if name.strip() == "chunk-signature":
+            sig = val.strip().lower()
+    return sig
+
+
+def _read_trailers(body: bytes, pos: int) -> Tuple[Dict[str, str], bytes, str]:
+    """Trailer lines after the final chunk ("name:value\r\n", an optional
+    x-amz-trailer-signature, then an empty line): the trailers, the text their signature
+    covers, and that signature ("" when unsigned)."""
+    trailers: Dict[str, str] = {}
     trailer_text = b""
     trailer_sig = ""
+    total = len(body)
     while pos < total:
         eol = body.find(b"\r\n", pos)
         if eol < 0:
@@ -398,12 +416,7 @@ def decode_aws_chunked(body: bytes, verified: Optional[Verified] = None, verify:
             continue
         trailers[name] = value.strip()
         trailer_text += f"{name}:{value.strip()}\n".encode("latin-1")
-    if verify and verified is not None and trailer_sig:
-        expected = hmac_hex(verified.key, trailer_string_to_sign(verified.amz_date, verified.scope,
-                                                                 previous, trailer_text))
-        if not hmac.compare_digest(expected, trailer_sig):
-            raise signature_mismatch()
-    return ChunkedBody(bytes(out), trailers)
+    return trailers, trailer_text, trailer_sig
 
 
 def is_streaming(payload_hash: str) -> bool:
