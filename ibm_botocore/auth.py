@@ -368,12 +368,7 @@ class S3SigV4PostAuth(SigV4Auth):
         conditions.append({"x-amz-algorithm": "AWS4-HMAC-SHA256"})
         conditions.append({"x-amz-credential": credential})
         conditions.append({"x-amz-date": stamp})
-        if self.credentials.token:
-            fields["x-amz-security-token"] = self.credentials.token
-            conditions.append({"x-amz-security-token": self.credentials.token})
-        policy["conditions"] = conditions
-        encoded = base64.b64encode(json.dumps(policy).encode("utf-8")).decode("utf-8")
-        fields["policy"] = encoded
+        encoded = _encode_post_policy(policy, conditions, fields, self.credentials.token)
         fields["x-amz-signature"] = self.signature(encoded, request)
         request.context["s3-presign-post-fields"] = fields
         request.context["s3-presign-post-policy"] = policy
@@ -500,12 +495,7 @@ class HmacV1PostAuth(HmacV1Auth):
         policy = dict(request.context.get("s3-presign-post-policy") or {})
         conditions = list(policy.get("conditions", []))
         fields["AWSAccessKeyId"] = self.credentials.access_key
-        if self.credentials.token:
-            fields["x-amz-security-token"] = self.credentials.token
-            conditions.append({"x-amz-security-token": self.credentials.token})
-        policy["conditions"] = conditions
-        encoded = base64.b64encode(json.dumps(policy).encode("utf-8")).decode("utf-8")
-        fields["policy"] = encoded
+        encoded = _encode_post_policy(policy, conditions, fields, self.credentials.token)
         fields["signature"] = self.sign_string(encoded)
         request.context["s3-presign-post-fields"] = fields
         request.context["s3-presign-post-policy"] = policy
@@ -540,3 +530,15 @@ AUTH_TYPE_MAPS = {
     "s3-presign-post": HmacV1PostAuth,
     "oauth": OAuth2,
 }
+
+
+def _encode_post_policy(policy: Dict[str, Any], conditions: List[Any], fields: Dict[str, Any], token: Optional[str]) -> str:
+    """A presigned POST's policy document, base64 encoded into ``fields["policy"]`` (with the
+    session token as a field and a condition when there is one); the text to sign."""
+    if token:
+        fields["x-amz-security-token"] = token
+        conditions.append({"x-amz-security-token": token})
+    policy["conditions"] = conditions
+    encoded = base64.b64encode(json.dumps(policy).encode("utf-8")).decode("utf-8")
+    fields["policy"] = encoded
+    return encoded
