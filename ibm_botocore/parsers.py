@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, cast
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # ElementTree is imported on the first parse, not at import time
     from xml.etree.ElementTree import Element
 
-from ibm_botocore.model import Shape
+from ibm_botocore.model import ListShape, MapShape, Shape, StructureShape
 from ibm_botocore.utils import parse_timestamp
 
 DEFAULT_TIMESTAMP_PARSER = parse_timestamp
@@ -125,8 +125,9 @@ class _StructTable:
 
     __slots__ = ("tags", "attributes", "flat_lists")
 
-    def __init__(self, shape: Shape) -> None:
-        self.tags: Dict[str, Tuple[str, Shape, int]] = {}
+    def __init__(self, shape: StructureShape) -> None:
+        # The member's shape class follows from its kind (list, map, structure...).
+        self.tags: Dict[str, Tuple[str, Any, int]] = {}
         self.attributes: Dict[str, Tuple[str, Shape]] = {}
         self.flat_lists: List[str] = []
         for name, member in shape.members.items():
@@ -139,7 +140,7 @@ class _StructTable:
                 self.attributes[wire.split(":")[-1]] = (name, member)
                 continue
             if kind == _FLATLIST:
-                wire = member.member.serialization.get("name") or ser.get("name", name)
+                wire = cast(ListShape, member).member.serialization.get("name") or ser.get("name", name)
                 self.flat_lists.append(name)
             else:
                 wire = ser.get("name", name)
@@ -151,7 +152,7 @@ class _OutputTable:
 
     __slots__ = ("headers", "prefixes", "status_member", "payload", "payload_kind")
 
-    def __init__(self, shape: Shape) -> None:
+    def __init__(self, shape: StructureShape) -> None:
         self.headers: Dict[str, Tuple[str, Shape]] = {}
         self.prefixes: List[Tuple[str, str]] = []
         self.status_member: Optional[str] = None
@@ -163,8 +164,8 @@ class _OutputTable:
                 self.prefixes.append((member.serialization.get("name", "").lower(), name))
             elif location == "statusCode":
                 self.status_member = name
-        self.payload = shape.serialization.get("payload")
-        self.payload_kind = None
+        self.payload: Optional[str] = shape.serialization.get("payload")
+        self.payload_kind: Optional[str] = None
         if self.payload is not None:
             payload_shape = shape.members[self.payload]
             if payload_shape.type_name == "blob" and payload_shape.serialization.get("streaming"):
@@ -193,7 +194,7 @@ class ResponseParser:
         self._timestamp_parser = timestamp_parser or DEFAULT_TIMESTAMP_PARSER
         self._blob_parser = blob_parser or base64.b64decode
 
-    def parse(self, response: Mapping[str, Any], shape: Optional[Shape]) -> Dict[str, Any]:
+    def parse(self, response: Mapping[str, Any], shape: Optional[StructureShape]) -> Dict[str, Any]:
         status = response["status_code"]
         headers = response["headers"]
         lowered = lowercase_headers(headers)
@@ -234,14 +235,14 @@ class ResponseParser:
     def _parse_error(self, response: Mapping[str, Any], lowered: Mapping[str, str]) -> Dict[str, Any]:
         raise NotImplementedError
 
-    def _parse_success(self, response: Mapping[str, Any], lowered: Mapping[str, str], shape: Shape) -> Dict[str, Any]:
+    def _parse_success(self, response: Mapping[str, Any], lowered: Mapping[str, str], shape: StructureShape) -> Dict[str, Any]:
         raise NotImplementedError
 
 
 class RestXMLParser(ResponseParser):
     """The rest-xml protocol (S3)."""
 
-    def _parse_success(self, response: Mapping[str, Any], lowered: Mapping[str, str], shape: Shape) -> Dict[str, Any]:
+    def _parse_success(self, response: Mapping[str, Any], lowered: Mapping[str, str], shape: StructureShape) -> Dict[str, Any]:
         table: _OutputTable = _table(shape, "_rest_output_table", _OutputTable)
         result: Dict[str, Any] = {}
         if table.headers or table.prefixes:
@@ -254,15 +255,17 @@ class RestXMLParser(ResponseParser):
             if body:
                 root = _xml_root(body)
                 result.update(self._structure(root, shape))
-        elif kind == "stream":
-            result[table.payload] = body
+            return result
+        payload: str = table.payload  # type: ignore[assignment]  # payload_kind is only set when payload is
+        if kind == "stream":
+            result[payload] = body
         elif kind == "blob":
-            result[table.payload] = body
+            result[payload] = body
         elif kind == "string":
-            result[table.payload] = body.decode(self.DEFAULT_ENCODING) if isinstance(body, bytes) else body
+            result[payload] = body.decode(self.DEFAULT_ENCODING) if isinstance(body, bytes) else body
         elif body:
             root = _xml_root(body)
-            result[table.payload] = self._structure(root, shape.members[table.payload])
+            result[payload] = self._structure(root, shape.members[payload])  # type: ignore[arg-type]  # an XML payload is a structure
         return result
 
     def _parse_headers(self, lowered: Mapping[str, str], table: _OutputTable, result: Dict[str, Any], original: Mapping[str, str]) -> None:
@@ -293,22 +296,22 @@ class RestXMLParser(ResponseParser):
         if kind == "timestamp":
             return self._timestamp_parser(value)
         if kind == "list":
-            member = shape.member
+            member = shape.member  # type: ignore[attr-defined]  # type_name "list" means ListShape
             return [self._scalar(part.strip(), member, _kind_of(member)) for part in value.split(",")]
         if kind in ("float", "double"):
             return float(value)
         return value
 
     # -- XML ------------------------------------------------------------------------
-    def _structure(self, node: Element, shape: Shape) -> Dict[str, Any]:
+    def _structure(self, node: Element, shape: StructureShape) -> Dict[str, Any]:
         table: _StructTable = _table(shape, "_rest_struct_table", _StructTable)
         tags = table.tags
         result: Dict[str, Any] = {}
         if table.attributes and node.attrib:
             for key, value in node.attrib.items():
-                hit = table.attributes.get(_local(key))
-                if hit is not None:
-                    result[hit[0]] = value
+                attribute = table.attributes.get(_local(key))
+                if attribute is not None:
+                    result[attribute[0]] = value
         for child in node:
             tag = child.tag
             hit = tags.get(tag)
@@ -339,7 +342,8 @@ class RestXMLParser(ResponseParser):
                 result.setdefault(name, {}).update(self._map_entries([child], member))
         return result
 
-    def _value(self, node: Element, shape: Shape) -> Any:
+    def _value(self, node: Element, shape: Any) -> Any:
+        # ``shape`` is whichever Shape subclass the model gives; its kind picks the branch.
         kind = _kind_of(shape)
         if kind < _STRUCT:
             return self._scalar(node.text, shape, kind)
@@ -349,10 +353,12 @@ class RestXMLParser(ResponseParser):
             return [self._value(child, shape.member) for child in node]
         return self._map_entries(list(node), shape)
 
-    def _map_entries(self, entries: List[Element], shape: Shape) -> Dict[str, Any]:
+    def _map_entries(self, entries: List[Element], shape: MapShape) -> Dict[str, Any]:
         key_name = shape.key.serialization.get("name", "key")
         value_name = shape.value.serialization.get("name", "value")
-        out = {}
+        out: Dict[str, Any] = {}
+        key: Any
+        value: Any
         for entry in entries:
             key = value = None
             for part in entry:

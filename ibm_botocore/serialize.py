@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ibm_botocore._headercheck import bad_value, check_member
 from ibm_botocore.exceptions import ParamValidationError
-from ibm_botocore.model import OperationModel, Shape
+from ibm_botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 from ibm_botocore.utils import _to_utc_datetime, format_timestamp, percent_encode, uuid4_str
 from ibm_botocore.validate import ParamValidationDecorator, ParamValidator
 
@@ -109,7 +109,8 @@ class _XMLWriter:
     def __init__(self) -> None:
         self.parts: List[str] = []
 
-    def element(self, name: str, value: Any, shape: Shape, extra_attrs: str = "") -> None:
+    def element(self, name: str, value: Any, shape: Any, extra_attrs: str = "") -> None:
+        # ``shape`` is whichever Shape subclass the model gives; type_name picks the writer.
         kind = shape.type_name
         if kind == "structure":
             self.structure(name, value, shape, extra_attrs)
@@ -126,7 +127,7 @@ class _XMLWriter:
         else:
             self.parts.append("<%s%s>%s</%s>" % (name, attrs, _escape_text(text), name))
 
-    def structure(self, name: str, value: Mapping[str, Any], shape: Shape, extra_attrs: str = "") -> None:
+    def structure(self, name: str, value: Mapping[str, Any], shape: StructureShape, extra_attrs: str = "") -> None:
         members = shape.members
         attrs = extra_attrs + _namespace_attr(shape.serialization)
         children: List[Tuple[str, Any, Shape]] = []
@@ -153,7 +154,7 @@ class _XMLWriter:
             return
         self.parts.append("</%s>" % name)
 
-    def list(self, name: str, value: List[Any], shape: Shape) -> None:
+    def list(self, name: str, value: List[Any], shape: ListShape) -> None:
         member = shape.member
         if shape.serialization.get("flattened"):
             for item in value:
@@ -168,7 +169,7 @@ class _XMLWriter:
             self.element(item_name, item, member)
         self.parts.append("</%s>" % name)
 
-    def map(self, name: str, value: Mapping[Any, Any], shape: Shape) -> None:
+    def map(self, name: str, value: Mapping[Any, Any], shape: MapShape) -> None:
         key_name = shape.key.serialization.get("name", "key")
         value_name = shape.value.serialization.get("name", "value")
         flattened = shape.serialization.get("flattened")
@@ -195,7 +196,8 @@ class _MemberPlan:
         self.name = name
         self.location = location
         self.wire = wire
-        self.shape = shape
+        # The member's Shape subclass follows from the model (its type_name).
+        self.shape: Any = shape
 
 
 class _RestPlan:
@@ -364,7 +366,7 @@ class RestXMLSerializer(Serializer):
             return self._xml_document(info.wire, value, info.shape)
         if not body_params:
             return b""
-        shape = plan.input_shape
+        shape: StructureShape = plan.input_shape  # type: ignore[assignment]  # body params exist only with an input shape
         root_name = shape.serialization.get("name", shape.name)
         return self._xml_document(root_name, body_params, shape)
 
