@@ -294,41 +294,54 @@ class DownloadSubmissionTask(SubmissionTask):
 
     @staticmethod
     def _prepare_target(fileobj: Any, osutil: Any, size: int, coordinator: Any, slots: DownloadSlots) -> Tuple[Any, Any]:
+        """The writer for ``fileobj`` and what to call once every range arrived (or None)."""
         if isinstance(fileobj, (str, os.PathLike)):
-            filename = os.fspath(fileobj)
-            if osutil.is_special_file(filename):
-                stream = osutil.open(filename, "wb")
-                coordinator.add_done_callback(stream.close)
-                return _OrderedWriter(stream, slots), None
-            temp = osutil.get_temp_filename(filename)
-            if type(osutil).open is not OSUtils.open:
-                return DownloadSubmissionTask._custom_target(osutil, filename, temp, coordinator, slots)
-            fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-            closed = [False]
+            return DownloadSubmissionTask._filename_target(os.fspath(fileobj), osutil, size, coordinator, slots)
+        target = DownloadSubmissionTask._regular_file_target(fileobj, size)
+        if target is not None:
+            return target
+        return DownloadSubmissionTask._stream_target(fileobj, size, slots)
 
-            def close_fd() -> None:
-                if not closed[0]:
-                    closed[0] = True
-                    os.close(fd)
+    @staticmethod
+    def _filename_target(filename: str, osutil: Any, size: int, coordinator: Any, slots: DownloadSlots) -> Tuple[Any, Any]:
+        """A path: special files in order, else a sized temporary file renamed over it at the end."""
+        if osutil.is_special_file(filename):
+            stream = osutil.open(filename, "wb")
+            coordinator.add_done_callback(stream.close)
+            return _OrderedWriter(stream, slots), None
+        temp = osutil.get_temp_filename(filename)
+        if type(osutil).open is not OSUtils.open:
+            return DownloadSubmissionTask._custom_target(osutil, filename, temp, coordinator, slots)
+        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        closed = [False]
 
-            def discard() -> None:
-                close_fd()
-                osutil.remove_file(temp)
+        def close_fd() -> None:
+            if not closed[0]:
+                closed[0] = True
+                os.close(fd)
 
-            coordinator.add_failure_cleanup(discard)
-            try:
-                os.ftruncate(fd, size)
-            except OSError:
-                pass
+        def discard() -> None:
+            close_fd()
+            osutil.remove_file(temp)
 
-            def finish() -> None:
-                actual = os.fstat(fd).st_size
-                close_fd()
-                if actual != size:
-                    raise _ShortRead("Downloaded %d bytes, expected %d" % (actual, size))
-                osutil.rename_file(temp, filename)
+        coordinator.add_failure_cleanup(discard)
+        try:
+            os.ftruncate(fd, size)
+        except OSError:
+            pass
 
-            return _FdWriter(fd), finish
+        def finish() -> None:
+            actual = os.fstat(fd).st_size
+            close_fd()
+            if actual != size:
+                raise _ShortRead("Downloaded %d bytes, expected %d" % (actual, size))
+            osutil.rename_file(temp, filename)
+
+        return _FdWriter(fd), finish
+
+    @staticmethod
+    def _regular_file_target(fileobj: Any, size: int) -> Optional[Tuple[Any, Any]]:
+        """A plain binary file object on a regular file: positional writes after its position, else None."""
         if type(fileobj) in (io.BufferedWriter, io.BufferedRandom, io.FileIO) and "a" not in getattr(fileobj, "mode", "a"):
             try:
                 fd = fileobj.fileno()
@@ -342,6 +355,11 @@ class DownloadSubmissionTask(SubmissionTask):
                     return _FdWriter(fd, start), finish_fd
             except (OSError, ValueError, io.UnsupportedOperation):
                 pass
+        return None
+
+    @staticmethod
+    def _stream_target(fileobj: Any, size: int, slots: DownloadSlots) -> Tuple[Any, Any]:
+        """Any other object: seek + write when it is seekable, else ranges written in order."""
         seekable = False
         try:
             seekable = bool(fileobj.seekable())
