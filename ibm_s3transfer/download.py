@@ -703,6 +703,7 @@ class RangeTask(Task):
         state.range_done(index, round_no, digest)
 
     def _fetch(self, state: _DownloadState, index: int, round_no: int, done: _Progress) -> Any:
+        """GETs what range ``index`` still lacks; its CRC32 (or its length) once it is complete."""
         start, length = state.ranges[index]
         params = dict(state.get_args)
         memory_target = not state.writer.streams
@@ -716,6 +717,11 @@ class RangeTask(Task):
             return done.crc if state.verifier.wants_crc else length
         with request_hints(if_match=state.if_match):
             response = state.client.get_object(Bucket=state.bucket, Key=state.key, **params)
+        return self._receive(state, index, round_no, done, response, start, length, resume, memory_target)
+
+    def _receive(self, state: _DownloadState, index: int, round_no: int, done: _Progress, response: Any,
+                 start: int, length: int, resume: int, memory_target: bool) -> Any:
+        """Reads one response into the target (closing its body on any failure); an in-memory range is delivered whole."""
         body = response["Body"]
         readinto = getattr(body, "readinto", None) or _reader_into(body)
         try:
@@ -724,39 +730,7 @@ class RangeTask(Task):
             want_crc = state.verifier.wants_crc
             hasher = state.hashers[index] if state.hashers is not None else None
             writer = state.writer
-            progress = state.progress if round_no == 1 else None
-            limiter = state.limiter
-            token = object()
-            coordinator = self._transfer_coordinator
-            if memory_target:
-                memory = bytearray(length)
-                buffer = memoryview(memory)
-            else:
-                buffer = thread_buffer()
-                memory = None
-            while done.got < length:
-                if coordinator.done():
-                    raise coordinator.exception or RuntimeError("transfer ended")
-                view = buffer[: min(len(buffer), length - done.got)] if memory is None else buffer[done.got :]
-                count = readinto(view)
-                if not count:
-                    raise _ShortRead("Range %d ended after %d of %d bytes" % (index, done.got, length))
-                block = view[:count]
-                if want_crc:
-                    done.crc = crc32(block, done.crc)
-                if memory is None:
-                    if hasher is not None:
-                        hasher.feed(start + done.got, block)
-                    writer.write(start + done.got, block)
-                done.got += count
-                if limiter is not None:
-                    limiter.throttle(count, token, coordinator)
-                if progress is not None:
-                    done.reported += count
-                    progress(count)
-            # reach the end of the body: the client checks a response checksum there
-            if readinto(buffer[:1] if memory is None else memoryview(bytearray(1))):
-                raise _ShortRead("Range %d has more than %d bytes" % (index, length))
+            memory = self._copy_body(state, index, round_no, done, readinto, start, length, want_crc, hasher, writer, memory_target)
         except BaseException:
             try:
                 body.close()
@@ -769,3 +743,41 @@ class RangeTask(Task):
             self.holds_slot = False
             writer.deliver(index, memory)
         return done.crc if want_crc else length
+
+    def _copy_body(self, state: _DownloadState, index: int, round_no: int, done: _Progress, readinto: Any,
+                   start: int, length: int, want_crc: bool, hasher: Any, writer: Any, memory_target: bool) -> Optional[bytearray]:
+        """The per-chunk loop: body -> CRC32/MD5 -> target at its offset; the range's bytes when held in memory."""
+        progress = state.progress if round_no == 1 else None
+        limiter = state.limiter
+        token = object()
+        coordinator = self._transfer_coordinator
+        if memory_target:
+            memory = bytearray(length)
+            buffer = memoryview(memory)
+        else:
+            buffer = thread_buffer()
+            memory = None
+        while done.got < length:
+            if coordinator.done():
+                raise coordinator.exception or RuntimeError("transfer ended")
+            view = buffer[: min(len(buffer), length - done.got)] if memory is None else buffer[done.got :]
+            count = readinto(view)
+            if not count:
+                raise _ShortRead("Range %d ended after %d of %d bytes" % (index, done.got, length))
+            block = view[:count]
+            if want_crc:
+                done.crc = crc32(block, done.crc)
+            if memory is None:
+                if hasher is not None:
+                    hasher.feed(start + done.got, block)
+                writer.write(start + done.got, block)
+            done.got += count
+            if limiter is not None:
+                limiter.throttle(count, token, coordinator)
+            if progress is not None:
+                done.reported += count
+                progress(count)
+        # reach the end of the body: the client checks a response checksum there
+        if readinto(buffer[:1] if memory is None else memoryview(bytearray(1))):
+            raise _ShortRead("Range %d has more than %d bytes" % (index, length))
+        return memory
