@@ -294,41 +294,54 @@ class DownloadSubmissionTask(SubmissionTask):
 
     @staticmethod
     def _prepare_target(fileobj: Any, osutil: Any, size: int, coordinator: Any, slots: DownloadSlots) -> Tuple[Any, Any]:
+        """The writer for ``fileobj`` and what to call once every range arrived (or None)."""
         if isinstance(fileobj, (str, os.PathLike)):
-            filename = os.fspath(fileobj)
-            if osutil.is_special_file(filename):
-                stream = osutil.open(filename, "wb")
-                coordinator.add_done_callback(stream.close)
-                return _OrderedWriter(stream, slots), None
-            temp = osutil.get_temp_filename(filename)
-            if type(osutil).open is not OSUtils.open:
-                return DownloadSubmissionTask._custom_target(osutil, filename, temp, coordinator, slots)
-            fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-            closed = [False]
+            return DownloadSubmissionTask._filename_target(os.fspath(fileobj), osutil, size, coordinator, slots)
+        target = DownloadSubmissionTask._regular_file_target(fileobj, size)
+        if target is not None:
+            return target
+        return DownloadSubmissionTask._stream_target(fileobj, size, slots)
 
-            def close_fd() -> None:
-                if not closed[0]:
-                    closed[0] = True
-                    os.close(fd)
+    @staticmethod
+    def _filename_target(filename: str, osutil: Any, size: int, coordinator: Any, slots: DownloadSlots) -> Tuple[Any, Any]:
+        """A path: special files in order, else a sized temporary file renamed over it at the end."""
+        if osutil.is_special_file(filename):
+            stream = osutil.open(filename, "wb")
+            coordinator.add_done_callback(stream.close)
+            return _OrderedWriter(stream, slots), None
+        temp = osutil.get_temp_filename(filename)
+        if type(osutil).open is not OSUtils.open:
+            return DownloadSubmissionTask._custom_target(osutil, filename, temp, coordinator, slots)
+        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        closed = [False]
 
-            def discard() -> None:
-                close_fd()
-                osutil.remove_file(temp)
+        def close_fd() -> None:
+            if not closed[0]:
+                closed[0] = True
+                os.close(fd)
 
-            coordinator.add_failure_cleanup(discard)
-            try:
-                os.ftruncate(fd, size)
-            except OSError:
-                pass
+        def discard() -> None:
+            close_fd()
+            osutil.remove_file(temp)
 
-            def finish() -> None:
-                actual = os.fstat(fd).st_size
-                close_fd()
-                if actual != size:
-                    raise _ShortRead("Downloaded %d bytes, expected %d" % (actual, size))
-                osutil.rename_file(temp, filename)
+        coordinator.add_failure_cleanup(discard)
+        try:
+            os.ftruncate(fd, size)
+        except OSError:
+            pass
 
-            return _FdWriter(fd), finish
+        def finish() -> None:
+            actual = os.fstat(fd).st_size
+            close_fd()
+            if actual != size:
+                raise _ShortRead("Downloaded %d bytes, expected %d" % (actual, size))
+            osutil.rename_file(temp, filename)
+
+        return _FdWriter(fd), finish
+
+    @staticmethod
+    def _regular_file_target(fileobj: Any, size: int) -> Optional[Tuple[Any, Any]]:
+        """A plain binary file object on a regular file: positional writes after its position, else None."""
         if type(fileobj) in (io.BufferedWriter, io.BufferedRandom, io.FileIO) and "a" not in getattr(fileobj, "mode", "a"):
             try:
                 fd = fileobj.fileno()
@@ -342,6 +355,11 @@ class DownloadSubmissionTask(SubmissionTask):
                     return _FdWriter(fd, start), finish_fd
             except (OSError, ValueError, io.UnsupportedOperation):
                 pass
+        return None
+
+    @staticmethod
+    def _stream_target(fileobj: Any, size: int, slots: DownloadSlots) -> Tuple[Any, Any]:
+        """Any other object: seek + write when it is seekable, else ranges written in order."""
         seekable = False
         try:
             seekable = bool(fileobj.seekable())
@@ -685,6 +703,7 @@ class RangeTask(Task):
         state.range_done(index, round_no, digest)
 
     def _fetch(self, state: _DownloadState, index: int, round_no: int, done: _Progress) -> Any:
+        """GETs what range ``index`` still lacks; its CRC32 (or its length) once it is complete."""
         start, length = state.ranges[index]
         params = dict(state.get_args)
         memory_target = not state.writer.streams
@@ -698,6 +717,11 @@ class RangeTask(Task):
             return done.crc if state.verifier.wants_crc else length
         with request_hints(if_match=state.if_match):
             response = state.client.get_object(Bucket=state.bucket, Key=state.key, **params)
+        return self._receive(state, index, round_no, done, response, start, length, resume, memory_target)
+
+    def _receive(self, state: _DownloadState, index: int, round_no: int, done: _Progress, response: Any,
+                 start: int, length: int, resume: int, memory_target: bool) -> Any:
+        """Reads one response into the target (closing its body on any failure); an in-memory range is delivered whole."""
         body = response["Body"]
         readinto = getattr(body, "readinto", None) or _reader_into(body)
         try:
@@ -706,39 +730,7 @@ class RangeTask(Task):
             want_crc = state.verifier.wants_crc
             hasher = state.hashers[index] if state.hashers is not None else None
             writer = state.writer
-            progress = state.progress if round_no == 1 else None
-            limiter = state.limiter
-            token = object()
-            coordinator = self._transfer_coordinator
-            if memory_target:
-                memory = bytearray(length)
-                buffer = memoryview(memory)
-            else:
-                buffer = thread_buffer()
-                memory = None
-            while done.got < length:
-                if coordinator.done():
-                    raise coordinator.exception or RuntimeError("transfer ended")
-                view = buffer[: min(len(buffer), length - done.got)] if memory is None else buffer[done.got :]
-                count = readinto(view)
-                if not count:
-                    raise _ShortRead("Range %d ended after %d of %d bytes" % (index, done.got, length))
-                block = view[:count]
-                if want_crc:
-                    done.crc = crc32(block, done.crc)
-                if memory is None:
-                    if hasher is not None:
-                        hasher.feed(start + done.got, block)
-                    writer.write(start + done.got, block)
-                done.got += count
-                if limiter is not None:
-                    limiter.throttle(count, token, coordinator)
-                if progress is not None:
-                    done.reported += count
-                    progress(count)
-            # reach the end of the body: the client checks a response checksum there
-            if readinto(buffer[:1] if memory is None else memoryview(bytearray(1))):
-                raise _ShortRead("Range %d has more than %d bytes" % (index, length))
+            memory = self._copy_body(state, index, round_no, done, readinto, start, length, want_crc, hasher, writer, memory_target)
         except BaseException:
             try:
                 body.close()
@@ -751,3 +743,41 @@ class RangeTask(Task):
             self.holds_slot = False
             writer.deliver(index, memory)
         return done.crc if want_crc else length
+
+    def _copy_body(self, state: _DownloadState, index: int, round_no: int, done: _Progress, readinto: Any,
+                   start: int, length: int, want_crc: bool, hasher: Any, writer: Any, memory_target: bool) -> Optional[bytearray]:
+        """The per-chunk loop: body -> CRC32/MD5 -> target at its offset; the range's bytes when held in memory."""
+        progress = state.progress if round_no == 1 else None
+        limiter = state.limiter
+        token = object()
+        coordinator = self._transfer_coordinator
+        if memory_target:
+            memory = bytearray(length)
+            buffer = memoryview(memory)
+        else:
+            buffer = thread_buffer()
+            memory = None
+        while done.got < length:
+            if coordinator.done():
+                raise coordinator.exception or RuntimeError("transfer ended")
+            view = buffer[: min(len(buffer), length - done.got)] if memory is None else buffer[done.got :]
+            count = readinto(view)
+            if not count:
+                raise _ShortRead("Range %d ended after %d of %d bytes" % (index, done.got, length))
+            block = view[:count]
+            if want_crc:
+                done.crc = crc32(block, done.crc)
+            if memory is None:
+                if hasher is not None:
+                    hasher.feed(start + done.got, block)
+                writer.write(start + done.got, block)
+            done.got += count
+            if limiter is not None:
+                limiter.throttle(count, token, coordinator)
+            if progress is not None:
+                done.reported += count
+                progress(count)
+        # reach the end of the body: the client checks a response checksum there
+        if readinto(buffer[:1] if memory is None else memoryview(bytearray(1))):
+            raise _ShortRead("Range %d has more than %d bytes" % (index, length))
+        return memory

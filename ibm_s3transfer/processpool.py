@@ -205,9 +205,30 @@ class ProcessPoolDownloader:
         return future
 
     def _download(self, call_args: CallArgs, cancel_event: threading.Event) -> None:
-        from ibm_s3transfer.integrity import HEAD_ARGS, Verifier, md5_of_written, part_ranges, plan_verification
-
+        """Plans, fetches into a temporary file and renames it over the target once verified; removes it on failure."""
         bucket, key, filename = call_args.bucket, call_args.key, call_args.filename
+        get_args, size, verifier, ranges = self._plan(call_args)
+        temp = "%s.%s" % (filename, random_file_extension())
+        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            os.ftruncate(fd, size)
+        finally:
+            os.close(fd)
+        try:
+            self._fetch_verified(bucket, key, get_args, temp, ranges, cancel_event, verifier, size)
+            os.replace(temp, filename)
+        except BaseException:
+            try:
+                os.remove(temp)
+            except OSError:
+                pass
+            raise
+
+    def _plan(self, call_args: CallArgs) -> Tuple[Dict[str, Any], int, Any, List[Tuple[int, int, bool]]]:
+        """The GET arguments, size, verification plan and ranges (start, length, whole) of one download."""
+        from ibm_s3transfer.integrity import HEAD_ARGS, Verifier, part_ranges, plan_verification
+
+        bucket, key = call_args.bucket, call_args.key
         extra_args = call_args.extra_args
         config = self._config
         size = call_args.expected_size
@@ -231,42 +252,35 @@ class ProcessPoolDownloader:
         else:
             step = config.multipart_chunksize
             ranges = [(start, min(step, size - start), False) for start in range(0, size, step)]
-        temp = "%s.%s" % (filename, random_file_extension())
-        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            os.ftruncate(fd, size)
-        finally:
-            os.close(fd)
+        return get_args, size, verifier, ranges
+
+    def _fetch_verified(self, bucket: str, key: str, get_args: Dict[str, Any], temp: str, ranges: List[Tuple[int, int, bool]],
+                        cancel_event: threading.Event, verifier: Any, size: int) -> None:
+        """Fetches into ``temp`` until the data matches its plan (or two identical fetches disagree with an ETag)."""
+        from ibm_s3transfer.integrity import md5_of_written
+
         spans = [(s, n) for s, n, _ in ranges]
         workers_md5 = verifier.hashes_md5 and (verifier.mode == "md5-parts" or len(ranges) == 1)
         seen: List[Any] = []
-        try:
-            for attempt in range(_VERIFY_ROUNDS):
-                results = self._fetch_all(bucket, key, get_args, temp, ranges, cancel_event, workers_md5)
-                if verifier.hashes_md5:
-                    md5s = [md5 for _, _, md5 in results] if workers_md5 else None
-                    if md5s is not None and verifier.md5_matches(md5s):
-                        break
-                    if md5s is None and self._md5_of_file(verifier, md5_of_written, temp, size):
-                        break
-                    fingerprint = md5s if md5s is not None else [crc for _, crc, _ in results]
-                    if fingerprint in seen:
-                        logger.debug("%s/%s: two fetches agree but do not match the ETag; accepting them", bucket, key)
-                        break
-                    seen.append(fingerprint)
-                elif not verifier.wants_crc or verifier.check(spans, [crc for _, crc, _ in results]):
+        for attempt in range(_VERIFY_ROUNDS):
+            results = self._fetch_all(bucket, key, get_args, temp, ranges, cancel_event, workers_md5)
+            if verifier.hashes_md5:
+                md5s = [md5 for _, _, md5 in results] if workers_md5 else None
+                if md5s is not None and verifier.md5_matches(md5s):
                     break
-                logger.debug("%s/%s: %s mismatch, fetching again (round %d)", bucket, key, verifier.describe(), attempt + 1)
-            else:
-                raise RetriesExceededError(ChecksumMismatchError(
-                    "%s/%s: the downloaded data does not match its %s" % (bucket, key, verifier.describe())))
-            os.replace(temp, filename)
-        except BaseException:
-            try:
-                os.remove(temp)
-            except OSError:
-                pass
-            raise
+                if md5s is None and self._md5_of_file(verifier, md5_of_written, temp, size):
+                    break
+                fingerprint = md5s if md5s is not None else [crc for _, crc, _ in results]
+                if fingerprint in seen:
+                    logger.debug("%s/%s: two fetches agree but do not match the ETag; accepting them", bucket, key)
+                    break
+                seen.append(fingerprint)
+            elif not verifier.wants_crc or verifier.check(spans, [crc for _, crc, _ in results]):
+                break
+            logger.debug("%s/%s: %s mismatch, fetching again (round %d)", bucket, key, verifier.describe(), attempt + 1)
+        else:
+            raise RetriesExceededError(ChecksumMismatchError(
+                "%s/%s: the downloaded data does not match its %s" % (bucket, key, verifier.describe())))
 
     @staticmethod
     def _md5_of_file(verifier: Any, md5_of_written: Any, temp: str, size: int) -> bool:
