@@ -72,8 +72,9 @@ _BUCKET_CONFIG = {
 }
 
 
-def _table() -> List[Route]:
-    routes = [
+def _bucket_routes() -> List[Route]:
+    """The service-level and bucket-level routes COS serves, in match order."""
+    return [
         # service
         _r("GET", SERVICE, None, "ListBuckets", "list_buckets"),
         _r("GET", SERVICE, "extended", "ListBucketsExtended", "list_buckets_extended"),
@@ -98,6 +99,12 @@ def _table() -> List[Route]:
         _r("PUT", BUCKET, "object-lock", "PutObjectLockConfiguration", None, WRITE),
         _r("GET", BUCKET, "policyStatus", "GetBucketPolicyStatus"),
         _r("PUT", BUCKET, "versioning", "PutBucketVersioning", "put_versioning", WRITE),
+    ]
+
+
+def _s3_only_bucket_routes() -> List[Route]:
+    """The S3 bucket sub-resources COS does not offer (answered as unsupported)."""
+    return [
         # S3 analytics / metrics / intelligent tiering / request payment: not in COS
         _r("GET", BUCKET, "analytics", "GetBucketAnalyticsConfiguration", supported=False),
         _r("PUT", BUCKET, "analytics", "PutBucketAnalyticsConfiguration", effect=WRITE, supported=False),
@@ -110,6 +117,12 @@ def _table() -> List[Route]:
            supported=False),
         _r("GET", BUCKET, "requestPayment", "GetBucketRequestPayment", supported=False),
         _r("PUT", BUCKET, "requestPayment", "PutBucketRequestPayment", effect=WRITE, supported=False),
+    ]
+
+
+def _object_routes() -> List[Route]:
+    """The object-level routes, COS extensions and unsupported S3 ones included."""
+    return [
         # objects
         _r("GET", OBJECT, None, "GetObject", "get_object"),
         _r("HEAD", OBJECT, None, "HeadObject", "get_object"),
@@ -140,11 +153,21 @@ def _table() -> List[Route]:
         _r("GET", OBJECT, "select", "SelectObjectContent", supported=False),
         _r("POST", OBJECT, "renameObject", "RenameObject", effect=OVERWRITE, supported=False),
     ]
+
+
+def _add_bucket_config_routes(routes: List[Route]) -> None:
+    """Append generic GET/PUT/DELETE routes for each _BUCKET_CONFIG selector not already routed."""
     have = {r.key for r in routes}
     for selector, (get_op, put_op, delete_op) in _BUCKET_CONFIG.items():
         for method, op, effect in (("GET", get_op, READ), ("PUT", put_op, WRITE), ("DELETE", delete_op, WRITE)):
             if op and (method, BUCKET, selector) not in have:
                 routes.append(_r(method, BUCKET, selector, op, None, effect))
+
+
+def _table() -> List[Route]:
+    """Every route in match order: bucket, S3-only bucket, object, then generic bucket configs."""
+    routes = _bucket_routes() + _s3_only_bucket_routes() + _object_routes()
+    _add_bucket_config_routes(routes)
     return routes
 
 

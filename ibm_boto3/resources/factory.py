@@ -140,32 +140,7 @@ class ResourceFactory:
 
         resource_class = self._class_getter(service_context)
 
-        for index, name in enumerate(identifiers):
-            claim(name, "identifier", _identifier_property(index, name))
-        if model.load is not None:
-            load = _load_method(model.load)
-            claim("load", "action", load)
-            claim("reload", "action", load)
-        for action in model.actions:
-            claim(xform_name(action.name), "action",
-                  _action_method(xform_name(action.name), ServiceAction(action, resource_class), action, service))
-        for sub in model.subresources:
-            claim(sub.name, "sub-resource", _subresource_method(sub, resource_class, service))
-        for ref in model.references:
-            claim(xform_name(ref.name), "reference", _reference_property(ref, resource_class, service))
-        for collection in model.collections:
-            claim(xform_name(collection.name), "collection",
-                  _collection_property(collection, resource_class, service, owner))
-        for waiter in model.waiters:
-            name = waiter_method_name(waiter)
-            claim(name, "waiter", _waiter_method(name, waiter, service))
-        subresource_names = sorted(sub.name for sub in model.subresources)
-        claim("get_available_subresources", "method", _available_subresources(subresource_names))
-        if model.shape:
-            shape = service_context.service_model.shape_for(model.shape)
-            for snake, (member_name, member_shape) in sorted(model.shape_attributes(shape).items()):
-                name = snake if snake not in claimed else snake + "_attribute"
-                claim(name, "attribute", _attribute_property(name, member_name, member_shape))
+        _claim_members(claim, claimed, model, identifiers, resource_class, service, owner, service_context)
 
         attrs["__doc__"] = _class_doc(class_name, model, identifiers, claimed)
         attrs["__module__"] = __name__
@@ -366,3 +341,35 @@ def _class_doc(class_name: str, model: ResourceModel, identifiers: List[str], cl
             lines.append("")
             lines.append("%ss: %s" % (kind.capitalize(), ", ".join(sorted(groups[kind]))))
     return "\n".join(lines)
+
+
+def _claim_members(claim: Callable[[str, str, Any], None], claimed: Dict[str, str], model: ResourceModel,
+                   identifiers: List[str], resource_class: Callable[[str], type], service: str,
+                   owner: Optional[str], service_context: ServiceContext) -> None:
+    """Claim every generated member of a resource class, in the model's declared order."""
+    for index, name in enumerate(identifiers):
+        claim(name, "identifier", _identifier_property(index, name))
+    if model.load is not None:
+        load = _load_method(model.load)
+        claim("load", "action", load)
+        claim("reload", "action", load)
+    for action in model.actions:
+        claim(xform_name(action.name), "action",
+              _action_method(xform_name(action.name), ServiceAction(action, resource_class), action, service))
+    for sub in model.subresources:
+        claim(sub.name, "sub-resource", _subresource_method(sub, resource_class, service))
+    for ref in model.references:
+        claim(xform_name(ref.name), "reference", _reference_property(ref, resource_class, service))
+    for collection in model.collections:
+        claim(xform_name(collection.name), "collection",
+              _collection_property(collection, resource_class, service, owner))
+    for waiter in model.waiters:
+        name = waiter_method_name(waiter)
+        claim(name, "waiter", _waiter_method(name, waiter, service))
+    subresource_names = sorted(sub.name for sub in model.subresources)
+    claim("get_available_subresources", "method", _available_subresources(subresource_names))
+    if model.shape:
+        shape = service_context.service_model.shape_for(model.shape)
+        for snake, (member_name, member_shape) in sorted(model.shape_attributes(shape).items()):
+            name = snake if snake not in claimed else snake + "_attribute"
+            claim(name, "attribute", _attribute_property(name, member_name, member_shape))
