@@ -116,9 +116,9 @@ class Urllib3Transport:
         if pool is None:
             pool = self._manager_for(parts.scheme).connection_from_url(url)
             if parts.scheme == "http" and pool.ConnectionCls is urllib3.connection.HTTPConnection:
-                pool.ConnectionCls = _FileRegionHTTPConnection
-            elif not _URLLIB3_2 and pool.ConnectionCls is urllib3.connection.HTTPSConnection:
-                pool.ConnectionCls = _ResetTolerantHTTPSConnection
+                pool.ConnectionCls = _HTTP_CONNECTION
+            elif parts.scheme == "https" and pool.ConnectionCls is urllib3.connection.HTTPSConnection:
+                pool.ConnectionCls = _HTTPS_CONNECTION
             self._pools[key] = pool
         return pool, False
 
@@ -139,7 +139,7 @@ class Urllib3Transport:
                 for key in [k for k in headers if k.lower() == "transfer-encoding"]:
                     del headers[key]
             body = request.body
-            if not proxied and not chunked and pool.ConnectionCls is _FileRegionHTTPConnection:
+            if not proxied and not chunked and pool.ConnectionCls is _HTTP_CONNECTION:
                 body = _file_region_body(body, headers)
             raw = pool.urlopen(
                 method=request.method,
@@ -279,19 +279,6 @@ def _file_region_body(body: Any, headers: Dict[str, Any]) -> Any:
     return _FileRegionChunks(_FileRegion(*region))
 
 
-def _send_tolerating_reset(send: Any, data: Any) -> None:
-    """A server may answer early (403, 404, 413) and close while the body is still being sent.
-    urllib3 2.x then reads the answer; urllib3 1.26 does so only for EPIPE, not for ECONNRESET,
-    and reports a closed connection instead of the server's error. Raising BrokenPipeError
-    lets both versions read the response."""
-    try:
-        send(data)
-    except ConnectionResetError as exc:
-        if _URLLIB3_2:
-            raise
-        raise BrokenPipeError(*exc.args) from exc
-
-
 class _FileRegionHTTPConnection(urllib3.connection.HTTPConnection):
     """A plain-HTTP connection that can send file regions with sendfile(2)."""
 
@@ -299,15 +286,34 @@ class _FileRegionHTTPConnection(urllib3.connection.HTTPConnection):
         if isinstance(data, _FileRegion):
             if self.sock is None:
                 self.connect()
-            _send_tolerating_reset(data.send_to, self.sock)
+            data.send_to(self.sock)
             return
-        _send_tolerating_reset(super().send, data)
+        super().send(data)
 
 
-class _ResetTolerantHTTPSConnection(urllib3.connection.HTTPSConnection):
-    """On urllib3 1.26 only: an early answer over TLS is read, as on plain HTTP."""
+class _EarlyAnswerReadable:
+    """urllib3 1.26 only. A server may answer early (403, 404, 413) and close while the body
+    is still being sent. urllib3 2.x then reads the answer; 1.26 does so only after EPIPE,
+    not ECONNRESET, and reports a closed connection instead of the server's error. Raising
+    BrokenPipeError for the reset lets 1.26 read the response too."""
 
     def send(self, data: Any) -> None:
-        _send_tolerating_reset(super().send, data)
+        try:
+            super().send(data)  # type: ignore[misc]  # a mixin before an HTTPConnection class
+        except ConnectionResetError as exc:
+            raise BrokenPipeError(*exc.args) from exc
+
+
+class _FileRegionHTTPConnection126(_EarlyAnswerReadable, _FileRegionHTTPConnection):
+    pass
+
+
+class _HTTPSConnection126(_EarlyAnswerReadable, urllib3.connection.HTTPSConnection):
+    pass
+
+
+# Chosen once: on urllib3 2.x the connection classes add nothing per send.
+_HTTP_CONNECTION: Any = _FileRegionHTTPConnection if _URLLIB3_2 else _FileRegionHTTPConnection126
+_HTTPS_CONNECTION: Any = urllib3.connection.HTTPSConnection if _URLLIB3_2 else _HTTPSConnection126
 
 
