@@ -31,10 +31,12 @@ from __future__ import annotations
 import select
 import socket
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type
 
 from ibm_botocore._headercheck import _GOOD_NAMES, bad_name, first_bad_header, refuse_headers
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from ibm_botocore.context import FramedBody, SendfileBody, ViewReadableBody
 from ibm_botocore.httpsession import short_file
 from ibm_botocore.exceptions import (
     ConnectionClosedError,
@@ -118,7 +120,9 @@ class _Connection:
 
     def fill(self) -> bool:
         """Receive more bytes into the buffer; False at the end of the stream."""
-        data = self.sock.recv(_READ_BUFFER)
+        return self._absorb(self.sock.recv(_READ_BUFFER))
+
+    def _absorb(self, data: bytes) -> bool:
         if not data:
             return False
         buf, pos = self.buf, self.pos
@@ -221,7 +225,27 @@ class _Connection:
             return True
         poller = select.poll()
         poller.register(self.sock.fileno(), _POLL_READ)
-        return bool(poller.poll(int(timeout * 1000)))
+        deadline = time.monotonic() + timeout
+        while poller.poll(max(0, int((deadline - time.monotonic()) * 1000))):
+            if not self.tls or self._tls_data_arrived():
+                return True
+            if time.monotonic() >= deadline:
+                break
+        return False
+
+    def _tls_data_arrived(self) -> bool:
+        """The socket is readable, but over TLS that may be a record without application
+        data (a TLS 1.3 session ticket): read what is there without waiting."""
+        sock = self.sock
+        previous = sock.gettimeout()
+        sock.settimeout(0.0)
+        try:
+            self._absorb(sock.recv(_READ_BUFFER))
+            return True  # data, or the end of the stream
+        except (BlockingIOError, _load_ssl().SSLWantReadError):
+            return False
+        finally:
+            sock.settimeout(previous)
 
     def is_dropped(self) -> bool:
         """An idle connection is unusable when anything is readable: the server closed
@@ -315,13 +339,14 @@ class DirectTransport:
         body = request.body
         method = request.method
         connection, reused = self._checkout(key, url)
+        start = _position(body)
         try:
             response = self._exchange(connection, method, head, body, headers, url)
         except _StaleConnection as exc:
             # The server closed an idle connection just as we reused it: nothing was
             # processed, so send once more on a fresh connection.
             connection.close()
-            if not reused or not _rewind(body):
+            if not reused or not _rewind(body, start):
                 raise ConnectionClosedError(endpoint_url=url, request=request, error=exc.reason)
             connection = self._connect(key, url)
             try:
@@ -424,13 +449,11 @@ class DirectTransport:
             else:
                 if head:
                     sock.sendall(head)
-                region = getattr(body, "sendfile_region", None)
-                offered = region() if (region is not None and not chunked and not connection.tls) else None
-                frames = getattr(body, "iter_frames", None) if offered is None else None
+                offered = body.sendfile_region() if (not chunked and not connection.tls and isinstance(body, SendfileBody)) else None
                 if offered is not None:
                     _send_region(sock, *offered)
-                elif frames is not None:
-                    _send_frames(sock, body, frames(), chunked)
+                elif isinstance(body, FramedBody):
+                    _send_frames(sock, body.iter_frames(), chunked)
                 else:
                     _send_stream(sock, body, chunked)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as exc:
@@ -512,17 +535,26 @@ def _is_small(body: Any) -> bool:
     return isinstance(body, (bytes, bytearray, memoryview, str)) and len(body) <= _SMALL_BODY
 
 
-def _rewind(body: Any) -> bool:
+def _position(body: Any) -> Optional[int]:
+    """Where a stream body starts (a resend seeks back there), None if it cannot tell."""
+    if body is None or isinstance(body, (bytes, bytearray, memoryview, str)):
+        return None
+    try:
+        return body.tell()
+    except Exception:
+        return None
+
+
+def _rewind(body: Any, start: Optional[int]) -> bool:
+    """Put the body back at ``start`` for a resend; False when that is not possible."""
     if body is None or isinstance(body, (bytes, bytearray, memoryview, str)):
         return True
-    start = getattr(body, "_ibm_direct_start", None)
-    seek = getattr(body, "seek", None)
-    if seek is None or start is None:
+    if start is None:
         return False
     try:
-        seek(start)
+        body.seek(start)
         return True
-    except (OSError, ValueError):
+    except (AttributeError, OSError, ValueError):
         return False
 
 
@@ -550,17 +582,8 @@ def _send_region(sock: socket.socket, fd: int, offset: int, count: int, on_sent:
         on_sent(sent)
 
 
-def _remember_start(body: Any) -> None:
-    """Where a resend must seek the body back to (see _rewind)."""
-    try:
-        body._ibm_direct_start = body.tell()
-    except Exception:
-        pass
-
-
-def _send_frames(sock: socket.socket, body: Any, frames: Any, chunked: bool) -> None:
+def _send_frames(sock: socket.socket, frames: Any, chunked: bool) -> None:
     """An aws-chunked body, one HTTP chunk per frame; the frame's data is sent uncopied."""
-    _remember_start(body)
     for frame in frames:
         if chunked:
             sock.sendall(b"%x\r\n%s" % (sum(len(piece) for piece in frame), frame[0]))
@@ -580,8 +603,7 @@ def _text(value: Any) -> str:
 
 
 def _send_stream(sock: socket.socket, body: Any, chunked: bool) -> None:
-    _remember_start(body)
-    read = getattr(body, "read_view", None) or body.read  # transfer bodies: no copy
+    read = body.read_view if isinstance(body, ViewReadableBody) else body.read  # transfer bodies: no copy
     while True:
         block = read(_BLOCK)
         if not block:

@@ -26,6 +26,7 @@ from urllib3.util.timeout import Timeout
 
 from ibm_botocore._headercheck import first_bad_header, refuse_headers
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from ibm_botocore.context import SendfileBody
 from ibm_botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -270,10 +271,9 @@ class _FileRegionChunks:
 
 
 def _file_region_body(body: Any, headers: Dict[str, Any]) -> Any:
-    offer = getattr(body, "sendfile_region", None)
-    if offer is None or not any(k.lower() == "content-length" for k in headers):
+    if not isinstance(body, SendfileBody) or not any(k.lower() == "content-length" for k in headers):
         return body
-    region = offer()
+    region = body.sendfile_region()
     if region is None:
         return body
     return _FileRegionChunks(_FileRegion(*region))

@@ -19,7 +19,8 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, unquote, urlsplit
 
-from ibm_botocore import _redact
+from ibm_botocore import _redact, s3
+from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD, BodyPlan, DigestedBody, RequestContext
 from ibm_botocore.utils import format_rfc822
 from ibm_botocore.exceptions import NoAuthTokenError, NoCredentialsError
 
@@ -32,8 +33,6 @@ RequestLike = Any
 EMPTY_SHA256_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 PAYLOAD_BUFFER = 1024 * 1024
 SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
-UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
-STREAMING_UNSIGNED_PAYLOAD_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 # Headers never signed (Transfer-Encoding *is* signed, as ibm-cos-sdk does for aws-chunked uploads).
 SIGNED_HEADERS_BLACKLIST = ["expect", "user-agent", "x-amzn-trace-id"]
 
@@ -69,8 +68,8 @@ def _body_sha256_hex(body: Any) -> str:
     if hasattr(body, "seek") and hasattr(body, "read"):
         # Transfer part bodies hash themselves together with their CRC32 (one read of
         # the part instead of two) and offer the result here.
-        known = getattr(body, "precomputed_sha256_hex", None)
-        if isinstance(known, str):
+        known = body.precomputed_sha256_hex if isinstance(body, DigestedBody) else None
+        if known is not None:
             return known
         start = body.tell()
         digest = hashlib.sha256()
@@ -176,7 +175,7 @@ class SigV4Auth(BaseSigner):
     def _should_sha256_sign_payload(self, request: RequestLike) -> bool:
         if not request.url.startswith("https"):
             return True
-        return request.context.get("payload_signing_enabled", True)
+        return _context(request).payload_signing_enabled is not False
 
     def canonical_request(self, request: RequestLike) -> str:
         return self._canonical_request(request, self.headers_to_sign(request))
@@ -197,7 +196,7 @@ class SigV4Auth(BaseSigner):
         )
 
     def scope(self, request: RequestLike) -> str:
-        return "/".join((request.context["timestamp"][:8], self._region_name, self._service_name, "aws4_request"))
+        return "/".join((_stamp(request)[:8], self._region_name, self._service_name, "aws4_request"))
 
     def credential_scope(self, request: RequestLike) -> str:
         return self.scope(request)
@@ -206,7 +205,7 @@ class SigV4Auth(BaseSigner):
         return "\n".join(
             (
                 "AWS4-HMAC-SHA256",
-                request.context["timestamp"],
+                _stamp(request),
                 self.credential_scope(request),
                 _sha256_hex(canonical_request.encode("utf-8")),
             )
@@ -214,7 +213,7 @@ class SigV4Auth(BaseSigner):
 
     def signature(self, string_to_sign: str, request: RequestLike) -> str:
         key = _signing_key(
-            self.credentials.secret_key, request.context["timestamp"][:8], self._region_name, self._service_name
+            self.credentials.secret_key, _stamp(request)[:8], self._region_name, self._service_name
         )
         return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -223,7 +222,7 @@ class SigV4Auth(BaseSigner):
         if self.credentials is None:
             raise NoCredentialsError()
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime(SIGV4_TIMESTAMP)
-        request.context["timestamp"] = stamp
+        _context(request).timestamp = stamp
         self._modify_request_before_signing(request)
         headers = self.headers_to_sign(request)
         canonical = self._canonical_request(request, headers)
@@ -239,7 +238,7 @@ class SigV4Auth(BaseSigner):
             del headers["Authorization"]
         if "X-Amz-Date" in headers:
             del headers["X-Amz-Date"]
-        headers["X-Amz-Date"] = request.context["timestamp"]
+        headers["X-Amz-Date"] = _stamp(request)
         token = self.credentials.token
         if token:
             if "X-Amz-Security-Token" in headers:
@@ -276,31 +275,39 @@ class S3SigV4Auth(SigV4Auth):
         request.headers["X-Amz-Content-SHA256"] = self.payload(request)
 
     def payload(self, request: RequestLike) -> str:
-        checksum = request.context.get("checksum", {}).get("request_algorithm")
-        if isinstance(checksum, dict) and checksum.get("in") == "trailer" and not self._should_sha256_sign_payload(request):
-            return STREAMING_UNSIGNED_PAYLOAD_TRAILER
-        return super().payload(request)
+        marker = _body_plan(request).payload_marker()
+        return marker if marker is not None else _body_sha256_hex(request.body)
 
     def _should_sha256_sign_payload(self, request: RequestLike) -> bool:
-        # 1. An aws-chunked body with a checksum trailer is never hashed up front.
-        checksum = request.context.get("checksum", {}).get("request_algorithm")
-        checksum = checksum if isinstance(checksum, dict) else {}
-        if checksum.get("in") == "trailer":
-            return False
-        # 2. Otherwise an explicit Config(s3={'payload_signing_enabled': ...}) decides.
-        s3_config = getattr(request.context.get("client_config"), "s3", None) or {}
-        configured = s3_config.get("payload_signing_enabled")
-        if configured is not None:
-            return configured
-        # 3. Skipping the hash needs TLS *and* an integrity header (the flexible checksum
-        #    header when one was added, else Content-MD5).
-        integrity_header = checksum["name"] if checksum.get("in") == "header" else "Content-MD5"
-        if not request.url.startswith("https") or integrity_header not in request.headers:
-            return True
-        # 4. With both, streaming uploads are not hashed; other bodies are unless disabled.
-        if request.context.get("has_streaming_input"):
-            return False
-        return request.context.get("payload_signing_enabled", True)
+        return _body_plan(request).sign_payload
+
+
+def _context(request: RequestLike) -> RequestContext:
+    """The request's context, typed (a plain dict a caller put there is converted once)."""
+    context = request.context
+    if not isinstance(context, RequestContext):
+        context = request.context = RequestContext.of(context)
+    return context
+
+
+def _stamp(request: RequestLike) -> str:
+    stamp = _context(request).timestamp
+    if stamp is None:
+        raise ValueError("the request has no signing timestamp; add_auth() sets it")
+    return stamp
+
+
+def _body_plan(request: RequestLike) -> BodyPlan:
+    """The S3 step's plan for this body; for a request built by hand, S3's rules applied
+    to what the request shows (no checksum placement)."""
+    context = _context(request)
+    if context.body is not None:
+        return context.body
+    signed = s3.payload_signed(
+        getattr(context.client_config, "s3", None), request.url, request.headers,
+        bool(context.has_streaming_input), context.payload_signing_enabled, None,
+    )
+    return BodyPlan(sign_payload=signed)
 
 
 class SigV4QueryAuth(SigV4Auth):
@@ -321,7 +328,7 @@ class SigV4QueryAuth(SigV4Auth):
         auth_params = {
             "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
             "X-Amz-Credential": "%s/%s" % (self.credentials.access_key, self.scope(request)),
-            "X-Amz-Date": request.context["timestamp"],
+            "X-Amz-Date": _stamp(request),
             "X-Amz-Expires": self._expires,
             "X-Amz-SignedHeaders": self.signed_headers(signed),
         }
@@ -357,9 +364,10 @@ class S3SigV4PostAuth(SigV4Auth):
 
     def add_auth(self, request: RequestLike) -> None:
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime(SIGV4_TIMESTAMP)
-        request.context["timestamp"] = stamp
-        fields = dict(request.context.get("s3-presign-post-fields") or {})
-        policy = dict(request.context.get("s3-presign-post-policy") or {})
+        context = _context(request)
+        context.timestamp = stamp
+        fields = dict(context.presign_post_fields or {})
+        policy = dict(context.presign_post_policy or {})
         conditions = list(policy.get("conditions", []))
         credential = "%s/%s" % (self.credentials.access_key, self.scope(request))
         fields["x-amz-algorithm"] = "AWS4-HMAC-SHA256"
@@ -370,8 +378,8 @@ class S3SigV4PostAuth(SigV4Auth):
         conditions.append({"x-amz-date": stamp})
         encoded = _encode_post_policy(policy, conditions, fields, self.credentials.token)
         fields["x-amz-signature"] = self.signature(encoded, request)
-        request.context["s3-presign-post-fields"] = fields
-        request.context["s3-presign-post-policy"] = policy
+        context.presign_post_fields = fields
+        context.presign_post_policy = policy
 
 
 # --- legacy S3 signature ("s3", SigV2) -----------------------------------------------
@@ -491,14 +499,15 @@ class HmacV1QueryAuth(HmacV1Auth):
 
 class HmacV1PostAuth(HmacV1Auth):
     def add_auth(self, request: RequestLike) -> None:
-        fields = dict(request.context.get("s3-presign-post-fields") or {})
-        policy = dict(request.context.get("s3-presign-post-policy") or {})
+        context = _context(request)
+        fields = dict(context.presign_post_fields or {})
+        policy = dict(context.presign_post_policy or {})
         conditions = list(policy.get("conditions", []))
         fields["AWSAccessKeyId"] = self.credentials.access_key
         encoded = _encode_post_policy(policy, conditions, fields, self.credentials.token)
         fields["signature"] = self.sign_string(encoded)
-        request.context["s3-presign-post-fields"] = fields
-        request.context["s3-presign-post-policy"] = policy
+        context.presign_post_fields = fields
+        context.presign_post_policy = policy
 
 
 # --- IBM IAM bearer token ------------------------------------------------------------

@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ibm_botocore import _redact
 from ibm_botocore.exceptions import UnseekableStreamError
+from ibm_botocore.context import RequestContext
 from ibm_botocore.utils import percent_encode_sequence
 
 
@@ -166,7 +167,7 @@ class AWSRequest:
         self.params = dict(params) if params else {}
         self.auth_path = auth_path
         self.stream_output = stream_output
-        self.context: Dict[str, Any] = {}
+        self.context: RequestContext = RequestContext()
 
     def prepare(self) -> AWSPreparedRequest:
         url = self._final_url()
@@ -264,7 +265,7 @@ def _urljoin(endpoint_url: str, url_path: str, host_prefix: Optional[str] = None
 def prepare_request_dict(
     request_dict: Dict[str, Any],
     endpoint_url: str,
-    context: Optional[Dict[str, Any]] = None,
+    context: Optional[RequestContext] = None,
     user_agent: Optional[str] = None,
 ) -> None:
     """Fill ``request_dict['url']`` (endpoint + path + encoded query) and its context, in place."""
@@ -276,7 +277,7 @@ def prepare_request_dict(
         encoded = query if isinstance(query, str) else percent_encode_sequence(query)
         url += ("&" if "?" in url else "?") + encoded
     request_dict["url"] = url
-    request_dict["context"] = context if context is not None else {}
+    request_dict["context"] = RequestContext.of(context)
 
 
 def create_request_object(request_dict: Mapping[str, Any]) -> AWSRequest:
@@ -288,5 +289,5 @@ def create_request_object(request_dict: Mapping[str, Any]) -> AWSRequest:
         headers=request_dict["headers"],
         auth_path=request_dict.get("auth_path"),
     )
-    request.context = request_dict.get("context", {})
+    request.context = RequestContext.of(request_dict.get("context"))
     return request

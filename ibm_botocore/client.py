@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, SupportsIndex, 
 
 from ibm_botocore import s3, xform_name
 from ibm_botocore.config import Config
+from ibm_botocore.context import RequestContext
 from ibm_botocore.errorfactory import ClientExceptionsFactory
 from ibm_botocore.exceptions import (
     ClientError,
@@ -191,15 +192,14 @@ class BaseClient:
         operation_model = self._service_model.operation_model(operation_name)
         events = self.meta.events
         suffix = "%s.%s" % (self._event_prefix, operation_name)
-        context = {
-            "client_region": self.meta.region_name,
-            "client_config": self._client_config,
-            "has_streaming_input": operation_model.has_streaming_input,
-            "auth_type": operation_model.auth_type,
-            "operation_name": operation_name,
-        }
-        if operation_model.has_streaming_input and operation_name in ("PutObject", "UploadPart"):
-            context["payload_signing_enabled"] = False
+        context = RequestContext(
+            operation_name=operation_name,
+            client_region=self.meta.region_name,
+            client_config=self._client_config,
+            has_streaming_input=operation_model.has_streaming_input,
+            auth_type=operation_model.auth_type,
+            payload_signing_enabled=s3.payload_signing_default(operation_model),
+        )
         _, provided = events.emit_until_response(
             "provide-client-params." + suffix, params=api_params, model=operation_model, context=context
         )
@@ -269,7 +269,7 @@ class BaseClient:
         """Serialize a call (after customizations) without sending it; used for presigning."""
         operation_name = operation_name or self._PY_TO_OP_NAME[method_name]
         operation_model = self._service_model.operation_model(operation_name)
-        context = {"client_config": self._client_config, "is_presign_request": True, "operation_name": operation_name}
+        context = RequestContext(operation_name=operation_name, client_config=self._client_config, is_presign_request=True)
         params = s3.customize_params(operation_model, dict(params), context, self._s3)
         params.pop("ChecksumMode", None)
         if self._validate and operation_model.input_shape is not None:

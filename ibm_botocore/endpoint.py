@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 from ibm_botocore import _redact, s3
 from ibm_botocore.awsrequest import AWSResponse, create_request_object
+from ibm_botocore.context import RequestContext
 from ibm_botocore.exceptions import ConnectionError as SDKConnectionError
 from ibm_botocore.exceptions import HTTPClientError
 from ibm_botocore.httpsession import DEFAULT_TIMEOUT, MAX_POOL_CONNECTIONS, URLLib3Session
@@ -90,7 +91,8 @@ class Endpoint:
         ttl: Optional[str] = None
         body = request_dict["body"]
         start_position = _stream_position(body)
-        context = request_dict.setdefault("context", {})
+        context = request_dict["context"] = RequestContext.of(request_dict.get("context"))
+        context.invocation_id = invocation_id
         attempt = 0
         token_refreshed = False
         sent_before = False
@@ -99,7 +101,7 @@ class Endpoint:
                 body.seek(start_position)
             sent_before = True
             attempt += 1
-            context["retries"] = {"attempt": attempt, "invocation-id": invocation_id}
+            context.attempt = attempt
             prepared = self._prepare_attempt(request_dict, operation_model, event_suffix, invocation_id, attempt, ttl)
             http_response: Optional[AWSResponse] = None
             parsed: Optional[Dict[str, Any]] = None
@@ -186,7 +188,7 @@ class Endpoint:
         text = ("%s %s" % (error.get("Code", ""), error.get("Message", ""))).lower()
         return "expired" in text and ("token" in text or "credential" in text)
 
-    def _attempt(self, prepared: Any, operation_model: Any, event_suffix: str, context: Dict[str, Any]) -> Tuple[AWSResponse, Dict[str, Any]]:
+    def _attempt(self, prepared: Any, operation_model: Any, event_suffix: str, context: RequestContext) -> Tuple[AWSResponse, Dict[str, Any]]:
         emitter = self._event_emitter
         _, short_circuit = emitter.emit_until_response("before-send." + event_suffix, request=prepared)
         if short_circuit is not None:
@@ -216,7 +218,7 @@ class Endpoint:
             status < 300
             and operation_model.has_streaming_output
             and self.validate_response_checksums
-            and context.get("validate_response_checksum")
+            and context.validate_response_checksum
         ):
             assert body is not None  # a streaming success response always has one
             checked = s3.checksum_validating_body(
@@ -263,7 +265,7 @@ def _sdk_request_header(attempt: int, max_attempts: int, ttl: Optional[str]) -> 
     return "ttl=%s; %s" % (ttl, value) if ttl else value
 
 
-def _retry_ttl(http_response: AWSResponse, context: Dict[str, Any]) -> Optional[str]:
+def _retry_ttl(http_response: AWSResponse, context: RequestContext) -> Optional[str]:
     """When a retry should be given up by the server: its Date plus the read timeout."""
     date = http_response.headers.get("Date")
     if not date:
@@ -272,7 +274,7 @@ def _retry_ttl(http_response: AWSResponse, context: Dict[str, Any]) -> Optional[
         server_time = parse_timestamp(date)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    read_timeout = getattr(context.get("client_config"), "read_timeout", None) or DEFAULT_TIMEOUT
+    read_timeout = getattr(context.client_config, "read_timeout", None) or DEFAULT_TIMEOUT
     return (server_time + datetime.timedelta(seconds=read_timeout)).strftime("%Y%m%dT%H%M%SZ")
 
 

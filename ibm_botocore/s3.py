@@ -21,15 +21,15 @@ import contextlib
 import contextvars
 import io
 import re
-from typing import Any, Dict, Iterator, Mapping, Optional, Union
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from ibm_botocore import UNSIGNED, _redact, checksums
+from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, BodyPlan, ChecksumPlacement, DigestedBody, RequestContext
 from ibm_botocore.exceptions import ParamValidationError
 from ibm_botocore.utils import calculate_md5_b64, get_md5
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
-STREAMING_UNSIGNED_PAYLOAD_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 
 _VALID_BUCKET = re.compile(r"^[a-zA-Z0-9.\-_]{1,255}$")
 _VALID_ARN = re.compile(
@@ -226,7 +226,7 @@ def _is_ascii(text: Any) -> bool:
     return True
 
 
-def customize_params(operation_model: Any, params: Dict[str, Any], context: Dict[str, Any], settings: S3Settings) -> Dict[str, Any]:
+def customize_params(operation_model: Any, params: Dict[str, Any], context: RequestContext, settings: S3Settings) -> Dict[str, Any]:
     """Rewrite user parameters into what the model and COS expect (works on a copy)."""
     name = operation_model.name
     params = dict(params)
@@ -244,7 +244,7 @@ def customize_params(operation_model: Any, params: Dict[str, Any], context: Dict
         _check_metadata(params)
     if name in _LIST_OPERATIONS and "EncodingType" not in params:
         params["EncodingType"] = "url"
-        context["encoding_type_auto_set"] = True
+        context.encoding_type_auto_set = True
     if name in _INSTANCE_ID_OPERATIONS and "IBMServiceInstanceId" not in params and settings.service_instance_id:
         params["IBMServiceInstanceId"] = settings.service_instance_id
     checksum = operation_model.http_checksum
@@ -253,7 +253,7 @@ def customize_params(operation_model: Any, params: Dict[str, Any], context: Dict
         params[mode_member] = "ENABLED"
     if mode_member and mode_member in params:
         # the response checksum is checked only when the request asked for one
-        context["validate_response_checksum"] = True
+        context.validate_response_checksum = True
     return params
 
 
@@ -333,7 +333,11 @@ def _member_header_name(operation_model: Any, member: str) -> Optional[str]:
     return serialization.get("name", member)
 
 
-def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings) -> None:
+def _apply_checksum(
+    operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings
+) -> Tuple[Optional[ChecksumPlacement], Optional[int]]:
+    """Add the request checksum the operation calls for: where it went (or None), and the
+    decoded length of a body sent aws-chunked."""
     spec = operation_model.http_checksum
     legacy_required = operation_model.http_checksum_required
     required = legacy_required or spec.get("requestChecksumRequired", False)
@@ -341,12 +345,12 @@ def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: 
     user_algorithm = params.get(algorithm_member) if algorithm_member else None
     headers = request_dict["headers"]
     if not required and not user_algorithm and not (algorithm_member and settings.request_checksum_calculation == "when_supported"):
-        return
+        return None, None
     if _has_checksum_header(headers):
         # The caller computed the checksum (e.g. ChecksumCRC32=...): nothing to add, and no
-        # checksum context either -- ibm-cos-sdk then signs the payload hash (SigV4 sends the
+        # placement either -- ibm-cos-sdk then signs the payload hash (SigV4 sends the
         # body's SHA-256, not UNSIGNED-PAYLOAD, even over https).
-        return
+        return None, None
     algorithm = (user_algorithm or "CRC32").lower()
     checksum_cls = checksums.checksum_class(algorithm)
     name = checksums.header_name(algorithm)
@@ -356,26 +360,80 @@ def _apply_checksum(operation_model: Any, request_dict: Dict[str, Any], params: 
         wire_name = _member_header_name(operation_model, algorithm_member)
         if wire_name is not None:
             headers[wire_name] = algorithm.upper()
+    placement = ChecksumPlacement(algorithm, name, checksum_in_trailer(operation_model.has_streaming_input, request_dict["url"], settings))
     body = request_dict["body"]
-    use_trailer = (
-        operation_model.has_streaming_input
-        and request_dict["url"].startswith("https:")
-        and settings.signature_version != "s3"
-    )
-    context = request_dict["context"]
-    if use_trailer:
-        context["checksum"] = {"request_algorithm": {"in": "trailer", "algorithm": algorithm, "name": name}}
-        _send_with_trailer(request_dict, checksum_cls, name, settings)
-    else:
-        context["checksum"] = {"request_algorithm": {"in": "header", "algorithm": algorithm, "name": name}}
-        # Transfer bodies compute their CRC32 in the same pass as the signer's SHA-256.
-        known = getattr(body, "precomputed_checksum", None)
-        value = known(algorithm) if known is not None else None
-        headers[name] = value if value is not None else checksum_cls().handle(body)
+    if placement.in_trailer:
+        return placement, _send_with_trailer(request_dict, checksum_cls, name, settings)
+    # Transfer bodies compute their CRC32 in the same pass as the signer's SHA-256.
+    value = body.precomputed_checksum(algorithm) if isinstance(body, DigestedBody) else None
+    headers[name] = value if value is not None else checksum_cls().handle(body)
+    return placement, None
 
 
-def _send_with_trailer(request_dict: Dict[str, Any], checksum_cls: Any, name: str, settings: S3Settings) -> None:
-    """The body goes aws-chunked, its checksum in a trailer computed as the bytes are sent."""
+def payload_signing_default(operation_model: Any) -> Optional[bool]:
+    """False for the streaming uploads (PutObject, UploadPart): over https with a checksum
+    their bodies are not hashed; None (no opinion) for every other operation."""
+    if operation_model.has_streaming_input and operation_model.name in _STREAMING_BODY_OPERATIONS:
+        return False
+    return None
+
+
+def checksum_in_trailer(streaming_input: bool, url: str, settings: S3Settings) -> bool:
+    """A streaming upload's checksum goes in an aws-chunked trailer over https (SigV2
+    cannot sign such a body); everything else carries it in a header."""
+    return streaming_input and url.startswith("https:") and settings.signature_version != "s3"
+
+
+def payload_signed(
+    settings_s3: Optional[Mapping[str, Any]], url: str, headers: Mapping[str, Any], streaming_input: bool,
+    payload_signing_enabled: Optional[bool], checksum: Optional[ChecksumPlacement],
+) -> bool:
+    """Whether SigV4 hashes the body into ``X-Amz-Content-SHA256`` (S3's rules)."""
+    # 1. An aws-chunked body with a checksum trailer is never hashed up front.
+    if checksum is not None and checksum.in_trailer:
+        return False
+    # 2. Otherwise an explicit Config(s3={'payload_signing_enabled': ...}) decides.
+    configured = (settings_s3 or {}).get("payload_signing_enabled")
+    if configured is not None:
+        return bool(configured)
+    # 3. Skipping the hash needs TLS *and* an integrity header (the flexible checksum
+    #    header when one was added, else Content-MD5).
+    integrity_header = (checksum.header if checksum is not None else "Content-MD5").lower()
+    if not url.startswith("https") or not any(key.lower() == integrity_header for key in headers):
+        return True
+    # 4. With both, streaming uploads are not hashed; other bodies are unless disabled.
+    if streaming_input:
+        return False
+    return True if payload_signing_enabled is None else payload_signing_enabled
+
+
+def hashes_payloads(signature_version: Any) -> bool:
+    """Whether a signature version hashes request bodies at all (SigV4 with HMAC keys)."""
+    return isinstance(signature_version, str) and signature_version in ("v4", "s3v4")
+
+
+def upload_body_plan(client: Any, algorithm: Optional[str]) -> BodyPlan:
+    """The plan :func:`customize_request` makes for this client's PutObject / UploadPart
+    with ``algorithm`` (None: no checksum), known before the body is read -- the transfer
+    manager computes what the plan needs in the same pass as it reads each part."""
+    settings = getattr(client, "_s3", None)
+    if not isinstance(settings, S3Settings):
+        # not one of our clients (a test double): its own S3 step, if any, decides
+        settings = S3Settings(getattr(client.meta, "endpoint_url", "") or "", None, True)
+    url = settings.endpoint_url
+    placement = None
+    if algorithm is not None:
+        lower = algorithm.lower()
+        placement = ChecksumPlacement(lower, checksums.header_name(lower), checksum_in_trailer(True, url, settings))
+    headers = {placement.header: ""} if placement is not None else {}
+    config_s3 = getattr(client.meta.config, "s3", None)
+    signed = hashes_payloads(settings.signature_version) and payload_signed(config_s3, url, headers, True, False, placement)
+    return BodyPlan(sign_payload=signed, checksum=placement)
+
+
+def _send_with_trailer(request_dict: Dict[str, Any], checksum_cls: Any, name: str, settings: S3Settings) -> Optional[int]:
+    """The body goes aws-chunked, its checksum in a trailer computed as the bytes are sent;
+    returns the body's length (None when unknown)."""
     body = request_dict["body"]
     headers = request_dict["headers"]
     length: Optional[int]
@@ -403,6 +461,7 @@ def _send_with_trailer(request_dict: Dict[str, Any], checksum_cls: Any, name: st
         headers["X-Amz-Decoded-Content-Length"] = str(length)
     headers.pop("Content-Length", None)
     request_dict["body"] = checksums.AwsChunkedWrapper(raw, checksum_cls, name)
+    return length
 
 
 def customize_request(operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings) -> None:
@@ -420,11 +479,17 @@ def customize_request(operation_model: Any, request_dict: Dict[str, Any], params
     given = params.get("Body")
     streaming_body = name in _STREAMING_BODY_OPERATIONS and (isinstance(given, (str, bytes)) or _is_file_like(given))
     expect = request_dict["method"] in ("PUT", "POST") and (streaming_body or _is_file_like(body))
-    _apply_checksum(operation_model, request_dict, params, settings)
-    if name in _ALWAYS_MD5_OPERATIONS and "checksum" not in request_dict["context"] and not _has_integrity_header(headers):
+    placement, length = _apply_checksum(operation_model, request_dict, params, settings)
+    if name in _ALWAYS_MD5_OPERATIONS and placement is None and not _has_integrity_header(headers):
         headers["Content-MD5"] = calculate_md5_b64(request_dict["body"])
     if expect:
         headers["Expect"] = "100-continue"
+    context: RequestContext = request_dict["context"]
+    config_s3 = getattr(context.client_config, "s3", None)
+    signed = payload_signed(
+        config_s3, request_dict["url"], headers, bool(context.has_streaming_input), context.payload_signing_enabled, placement
+    )
+    context.body = BodyPlan(sign_payload=signed, checksum=placement, content_length=length)
 
 
 # --- stage 3: the response -------------------------------------------------------------------
@@ -479,13 +544,13 @@ def customize_response(
     parsed: Dict[str, Any],
     status: int,
     body: Any,
-    context: Mapping[str, Any],
+    context: RequestContext,
 ) -> None:
     """Apply the S3 response rules to a parsed success response (in place)."""
     name = operation_model.name
     if name == "GetBucketLocation" and status < 300:
         parsed["LocationConstraint"] = _parse_location(body if isinstance(body, bytes) else b"")
-    elif name in _URL_DECODED and context.get("encoding_type_auto_set") and parsed.get("EncodingType") == "url":
+    elif name in _URL_DECODED and context.encoding_type_auto_set and parsed.get("EncodingType") == "url":
         _decode_list_keys(name, parsed)
 
 

@@ -188,8 +188,8 @@ class S3PostPresigner:
         expiration = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=expires_in)
         policy = {"expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"), "conditions": conditions}
         request = create_request_object(request_dict)
-        request.context["s3-presign-post-fields"] = fields
-        request.context["s3-presign-post-policy"] = policy
+        request.context.presign_post_fields = fields
+        request.context.presign_post_policy = policy
         signer.sign("PutObject", request, region_name, "presign-post")
-        return {"url": request.url, "fields": request.context["s3-presign-post-fields"]}
+        return {"url": request.url, "fields": request.context.presign_post_fields}
 

@@ -40,6 +40,7 @@ import threading
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ibm_botocore.checksums import crc32
+from ibm_botocore import s3
 from ibm_s3transfer.constants import (
     COMPLETE_MULTIPART_ARGS,
     CREATE_MULTIPART_BLOCKLIST,
@@ -493,11 +494,15 @@ def _accepted_by(client: Any, operation: str, args: Dict[str, Any]) -> Dict[str,
 class ChecksumPlan:
     """Which checksum the upload sends and who computes it, decided once per transfer.
 
-    * Over https the client streams each body with its CRC32 as an aws-chunked trailer
-      (computed while sending, nothing hashed beforehand), as ibm-cos-sdk does.
-    * Over plain http the signer needs the body's SHA-256 before sending anyway, so the
-      CRC32 (sent as ``x-amz-checksum-crc32``) and the SHA-256 are computed here in one
-      pass, and the body then goes out with sendfile(2).
+    The client's S3 step decides how each PutObject / UploadPart body is signed and where
+    its checksum goes (:func:`ibm_botocore.s3.upload_body_plan` gives that decision ahead
+    of the request); this plan only says what the transfer computes itself:
+
+    * a checksum in an aws-chunked trailer (https) is computed by the client while it
+      sends the body -- nothing is hashed beforehand, as ibm-cos-sdk does;
+    * a checksum in a header (plain http, SigV2) is computed here, in the same pass over
+      the part as the signer's SHA-256 when the signer hashes payloads, and the body then
+      goes out with sendfile(2).
     """
 
     def __init__(self, client: Any, extra_args: Dict[str, Any]) -> None:
@@ -513,23 +518,11 @@ class ChecksumPlan:
         # checksum is still computed here when the plan asks for CRC32.
         self.requested_algorithm: Optional[str] = algorithm if self.full_object is not None else extra_args.get("ChecksumAlgorithm")
         self.algorithm: Optional[str] = algorithm.upper() if isinstance(algorithm, str) else None
-        endpoint = getattr(client.meta, "endpoint_url", "") or ""
-        self.trailer = endpoint.startswith("https:")
+        body_plan = s3.upload_body_plan(client, self.algorithm)
+        self.trailer = body_plan.in_trailer
         # CRC32 is computed here for header use; other algorithms are left to the client.
         self.crc32 = self.algorithm == "CRC32" and not self.trailer
-        self.sha256_for_signer = not self.trailer and _payload_hash_needed(client)
-
-
-def _payload_hash_needed(client: Any) -> bool:
-    """Whether the client's signer hashes request payloads (SigV4 with HMAC keys)."""
-    try:
-        signer = getattr(client, "_request_signer", None)
-        version = getattr(signer, "signature_version", None)
-        if version is None:
-            version = client.meta.config.signature_version
-    except Exception:
-        return False
-    return isinstance(version, str) and not version.startswith("oauth") and version not in ("s3", "s3-query")
+        self.sha256_for_signer = body_plan.sign_payload
 
 
 # -- tasks -------------------------------------------------------------------------------------

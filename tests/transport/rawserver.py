@@ -107,13 +107,7 @@ class Peer:
     def read_body(self, request: Request) -> bytes:
         """Read the request's Content-Length body (chunked bodies: up to the last chunk)."""
         if "chunked" in request.headers.get("transfer-encoding", ""):
-            while b"\r\n0\r\n" not in self._buffer and not self._buffer.startswith(b"0\r\n"):
-                data = self._recv()
-                if not data:
-                    break
-                self._buffer += data
-            end = self._buffer.find(b"\r\n\r\n", self._buffer.find(b"0\r\n"))
-            body, self._buffer = self._buffer[:end + 4], self._buffer[end + 4:]
+            body = self._read_chunked()
         else:
             while len(self._buffer) < request.length:
                 data = self._recv()
@@ -122,6 +116,38 @@ class Peer:
                 self._buffer += data
             body, self._buffer = self._buffer[:request.length], self._buffer[request.length:]
         request.body = body
+        return body
+
+    def _read_until(self, marker: bytes, start: int) -> int:
+        """The index of ``marker`` in the buffer at or after ``start`` (receiving as needed); -1 at EOF."""
+        while True:
+            found = self._buffer.find(marker, start)
+            if found >= 0:
+                return found
+            data = self._recv()
+            if not data:
+                return -1
+            self._buffer += data
+
+    def _read_chunked(self) -> bytes:
+        """The raw chunked body as received: every chunk, the last one and its trailers."""
+        position = 0
+        while True:
+            line_end = self._read_until(b"\r\n", position)
+            if line_end < 0:
+                break
+            size = int(self._buffer[position:line_end].split(b";")[0] or b"0", 16)
+            if size == 0:
+                end = self._read_until(b"\r\n\r\n", line_end)  # trailers, then an empty line
+                position = len(self._buffer) if end < 0 else end + 4
+                break
+            position = line_end + 2 + size + 2
+            while len(self._buffer) < position:
+                data = self._recv()
+                if not data:
+                    break
+                self._buffer += data
+        body, self._buffer = self._buffer[:position], self._buffer[position:]
         return body
 
     def send(self, data: bytes) -> None:
