@@ -93,6 +93,11 @@ MODEL: Dict[str, Any] = {
             "http": {"method": "PUT", "requestUri": "/data"},
             "input": {"shape": "PutDataRequest"},
         },
+        "PutDoc": {
+            "name": "PutDoc",
+            "http": {"method": "POST", "requestUri": "/doc"},
+            "input": {"shape": "PutDocRequest", "locationName": "Doc"},
+        },
         "PutText": {
             "name": "PutText",
             "http": {"method": "PUT", "requestUri": "/text"},
@@ -172,6 +177,7 @@ MODEL: Dict[str, Any] = {
             },
             "payload": "Data",
         },
+        "PutDocRequest": {"type": "structure", "members": {"Digest": {"shape": "Blob"}, "Title": S}},
         "PutTextRequest": {
             "type": "structure",
             "members": {"Body": {"shape": "StreamingBlob"}},
@@ -497,6 +503,10 @@ def test_str_blob_payload_is_utf8_bytes(model):
     assert streaming["body"] == b"\xc3\xbcber"
     raw = serialize(model, "PutData", {"Data": b"\x00\xff"})
     assert raw["body"] == b"\x00\xff"
+    # a blob member of an XML body is base64 of the UTF-8 bytes, whether given as str or bytes
+    doc = serialize(model, "PutDoc", {"Title": "t", "Digest": "\u00e9"})
+    assert doc["body"] == b"<Doc><Title>t</Title><Digest>w6k=</Digest></Doc>"
+    assert serialize(model, "PutDoc", {"Digest": b"\xc3\xa9"})["body"] == b"<Doc><Digest>w6k=</Digest></Doc>"
 
 
 def test_empty_header_list_sends_no_header(data_path, monkeypatch):
