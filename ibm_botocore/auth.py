@@ -126,13 +126,21 @@ class SigV4Auth(BaseSigner):
 
     # -- the four published steps -----------------------------------------------------
     def headers_to_sign(self, request: RequestLike) -> Dict[str, List[str]]:
-        """Lower-cased header name -> values; always includes ``host``."""
+        """Lower-cased header name -> values in order; always includes ``host``.
+
+        A header given several times (repeated names, or one name whose value is a list or
+        tuple of values) keeps every value, in the order given.
+        """
         signed: Dict[str, List[str]] = {}
         for name, value in request.headers.items():
             lower = name.lower()
             if lower in SIGNED_HEADERS_BLACKLIST:
                 continue
-            signed.setdefault(lower, []).append(str(value))
+            values = signed.setdefault(lower, [])
+            if isinstance(value, (list, tuple)):
+                values.extend(str(item) for item in value)
+            else:
+                values.append(str(value))
         if "host" not in signed:
             signed["host"] = [_host_from_url(request.url)]
         return signed
@@ -257,9 +265,20 @@ class SigV4Auth(BaseSigner):
 
 
 def _normalize_path(path: str) -> str:
-    from ibm_botocore.utils import normalize_url_path
-
-    return normalize_url_path(path)
+    """The SigV4 canonical path of services other than S3 (RFC 3986 dot segments removed,
+    empty segments collapsed); a trailing slash is kept: ``//example//`` -> ``/example/``."""
+    out: List[str] = []
+    segments = path.split("/")
+    for segment in segments:
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment and segment != ".":
+            out.append(segment)
+    if not out:
+        return "/"
+    trailing = "/" if segments[-1] in ("", ".", "..") else ""
+    return "/" + "/".join(out) + trailing
 
 
 class S3SigV4Auth(SigV4Auth):

@@ -262,6 +262,17 @@ def _urljoin(endpoint_url: str, url_path: str, host_prefix: Optional[str] = None
     return urlunsplit((parts.scheme, netloc, path, parts.query, None))
 
 
+def _host_prefix(request_dict: Mapping[str, Any], context: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """The serializer's host prefix, unless the client's Config(inject_host_prefix=False) turns it off."""
+    prefix = request_dict.get("host_prefix")
+    if prefix is None or context is None:
+        return prefix
+    config = context.get("client_config")
+    if config is not None and getattr(config, "inject_host_prefix", True) is False:
+        return None
+    return prefix
+
+
 def prepare_request_dict(
     request_dict: Dict[str, Any],
     endpoint_url: str,
@@ -271,7 +282,7 @@ def prepare_request_dict(
     """Fill ``request_dict['url']`` (endpoint + path + encoded query) and its context, in place."""
     if user_agent is not None:
         request_dict["headers"]["User-Agent"] = user_agent
-    url = _urljoin(endpoint_url, request_dict["url_path"], request_dict.get("host_prefix"))
+    url = _urljoin(endpoint_url, request_dict["url_path"], _host_prefix(request_dict, context))
     query = request_dict.get("query_string")
     if query:
         encoded = query if isinstance(query, str) else percent_encode_sequence(query)

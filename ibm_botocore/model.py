@@ -181,6 +181,8 @@ class ShapeResolver:
     def __init__(self, shape_map: Mapping[str, Any]):
         self._shape_map = shape_map
         self._cache: Dict[str, Shape] = {}
+        # The service these shapes belong to (None for shapes built outside a service).
+        self.service_model: Optional["ServiceModel"] = None
 
     def get_shape_by_name(self, shape_name: str, member_traits: Optional[Mapping[str, Any]] = None) -> Shape:
         if not member_traits:
@@ -221,6 +223,7 @@ class ServiceModel:
         self._service_description = service_description
         self.metadata = dict(service_description.get("metadata", {}))
         self._shape_resolver = ShapeResolver(service_description.get("shapes", {}))
+        self._shape_resolver.service_model = self
         self._service_name = service_name
         self._operations: Dict[str, OperationModel] = {}
 
@@ -233,6 +236,18 @@ class ServiceModel:
     @cached_property
     def _error_code_cache(self) -> Dict[str, Shape]:
         return {shape.error_code: shape for shape in self.error_shapes if shape.error_code is not None}
+
+    def modeled_error_shape(self, error_code: str, operation_name: Optional[str] = None) -> Optional[StructureShape]:
+        """The exception shape for ``error_code`` among the operation's modeled ``errors``.
+
+        Without an operation name every exception shape of the service is considered.
+        """
+        if operation_name is None or operation_name not in self._service_description.get("operations", {}):
+            return cast(Optional[StructureShape], self.shape_for_error_code(error_code))
+        for shape in self.operation_model(operation_name).error_shapes:
+            if shape.error_code == error_code:
+                return cast(StructureShape, shape)
+        return None
 
     def resolve_shape_ref(self, shape_ref: Mapping[str, Any]) -> Shape:
         return self._shape_resolver.resolve_shape_ref(shape_ref)
@@ -443,17 +458,17 @@ class OperationModel:
 
     @cached_property
     def has_event_stream_input(self) -> bool:
-        return False
+        return self.get_event_stream_input() is not None
 
     @cached_property
     def has_event_stream_output(self) -> bool:
-        return False
+        return self.get_event_stream_output() is not None
 
-    def get_event_stream_input(self):
-        return None
+    def get_event_stream_input(self) -> Optional[StructureShape]:
+        return event_stream_payload(self.input_shape)
 
-    def get_event_stream_output(self):
-        return None
+    def get_event_stream_output(self) -> Optional[StructureShape]:
+        return event_stream_payload(self.output_shape)
 
     @cached_property
     def has_streaming_input(self) -> bool:
@@ -461,7 +476,8 @@ class OperationModel:
 
     @cached_property
     def has_streaming_output(self) -> bool:
-        return self.get_streaming_output() is not None
+        # An event stream is read incrementally too: its body must stay unread.
+        return self.get_streaming_output() is not None or self.has_event_stream_output
 
     def get_streaming_input(self) -> Optional[Shape]:
         return _streaming_payload(self.input_shape)
@@ -473,16 +489,32 @@ class OperationModel:
         return "%s(name=%s)" % (self.__class__.__name__, self.name)
 
 
-def _streaming_payload(shape: Optional[StructureShape]) -> Optional[Shape]:
+def _payload_member(shape: Optional[StructureShape]) -> Optional[Shape]:
     if shape is None:
         return None
     payload = shape.serialization.get("payload")
-    if payload is None:
-        return None
-    member = shape.members[payload]
-    if member.type_name == "blob" and member.serialization.get("streaming"):
+    return None if payload is None else shape.members[payload]
+
+
+def _streaming_payload(shape: Optional[StructureShape]) -> Optional[Shape]:
+    member = _payload_member(shape)
+    if member is not None and member.type_name == "blob" and member.serialization.get("streaming"):
         return member
     return None
+
+
+def event_stream_payload(shape: Optional[StructureShape]) -> Optional[StructureShape]:
+    """The payload member of ``shape`` when it is an event stream (``eventstream`` trait)."""
+    member = _payload_member(shape)
+    if member is not None and member.type_name == "structure" and member.serialization.get("eventstream"):
+        return cast(StructureShape, member)
+    return None
+
+
+def service_model_of(shape: Shape) -> Optional[ServiceModel]:
+    """The service a shape was resolved from (None for shapes built on their own)."""
+    resolver = shape._shape_resolver
+    return None if resolver is None else resolver.service_model
 
 
 class DenormalizedStructureBuilder:

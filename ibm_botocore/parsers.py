@@ -3,7 +3,10 @@
 ``create_parser('rest-xml').parse(response_dict, output_shape)`` where ``response_dict``
 holds ``status_code``, ``headers`` and ``body`` (bytes, or the streaming body object for
 streaming payloads). Error responses (status >= 301) become
-``{'Error': {...}, 'ResponseMetadata': {...}}``.
+``{'Error': {...}, 'ResponseMetadata': {...}}``, plus the members of the error shape at the
+top level when the code is one of the operation's modeled ``errors``. An ``eventstream``
+payload becomes an ``ibm_botocore.eventstream.EventStream``; a tagged union reports a
+member it does not know as ``{'SDK_UNKNOWN_MEMBER': {'name': <tag>}}``.
 
 Parsing tables (wire tag -> member, header -> member) are computed once per shape, so
 list responses with thousands of entries cost one dictionary lookup per XML element.
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # ElementTree is imported on the first parse, not at import time
     from xml.etree.ElementTree import Element
 
-from ibm_botocore.model import ListShape, MapShape, Shape, StructureShape
+from ibm_botocore.model import ListShape, MapShape, Shape, StructureShape, service_model_of
 from ibm_botocore.utils import parse_timestamp
 
 DEFAULT_TIMESTAMP_PARSER = parse_timestamp
@@ -123,13 +126,15 @@ def _kind_of(shape: Shape) -> int:
 class _StructTable:
     """Per-structure parsing table: wire tag -> (member name, shape, kind)."""
 
-    __slots__ = ("tags", "attributes", "flat_lists")
+    __slots__ = ("tags", "attributes", "flat_lists", "union")
 
     def __init__(self, shape: StructureShape) -> None:
         # The member's shape class follows from its kind (list, map, structure...).
         self.tags: Dict[str, Tuple[str, Any, int]] = {}
         self.attributes: Dict[str, Tuple[str, Shape]] = {}
         self.flat_lists: List[str] = []
+        # A union reports a member it does not know instead of dropping it.
+        self.union = shape.is_tagged_union
         for name, member in shape.members.items():
             ser = member.serialization
             if ser.get("location"):
@@ -170,6 +175,8 @@ class _OutputTable:
             payload_shape = shape.members[self.payload]
             if payload_shape.type_name == "blob" and payload_shape.serialization.get("streaming"):
                 self.payload_kind = "stream"
+            elif payload_shape.type_name == "structure" and payload_shape.serialization.get("eventstream"):
+                self.payload_kind = "eventstream"
             elif payload_shape.type_name in ("blob", "string"):
                 self.payload_kind = payload_shape.type_name
             else:
@@ -199,7 +206,7 @@ class ResponseParser:
         headers = response["headers"]
         lowered = lowercase_headers(headers)
         if status >= 301:
-            parsed = self._parse_error(response, lowered)
+            parsed = self._parse_error(response, lowered, shape)
         else:
             try:
                 parsed = {} if shape is None else self._parse_success(response, lowered, shape)
@@ -232,7 +239,7 @@ class ResponseParser:
             return self._blob_parser(text)
         return text
 
-    def _parse_error(self, response: Mapping[str, Any], lowered: Mapping[str, str]) -> Dict[str, Any]:
+    def _parse_error(self, response: Mapping[str, Any], lowered: Mapping[str, str], shape: Optional[StructureShape] = None) -> Dict[str, Any]:
         raise NotImplementedError
 
     def _parse_success(self, response: Mapping[str, Any], lowered: Mapping[str, str], shape: StructureShape) -> Dict[str, Any]:
@@ -259,6 +266,11 @@ class RestXMLParser(ResponseParser):
         payload: str = table.payload  # type: ignore[assignment]  # payload_kind is only set when payload is
         if kind == "stream":
             result[payload] = body
+        elif kind == "eventstream":
+            from ibm_botocore.eventstream import EventStream
+
+            operation_name = (response.get("context") or {}).get("operation_name")
+            result[payload] = EventStream(body, shape.members[payload], self._parse_xml_payload, operation_name)
         elif kind == "blob":
             result[payload] = body
         elif kind == "string":
@@ -303,6 +315,10 @@ class RestXMLParser(ResponseParser):
         return value
 
     # -- XML ------------------------------------------------------------------------
+    def _parse_xml_payload(self, payload: bytes, shape: StructureShape) -> Dict[str, Any]:
+        """An XML document parsed into ``shape`` (event-stream messages)."""
+        return self._structure(_xml_root(payload), shape)
+
     def _structure(self, node: Element, shape: StructureShape) -> Dict[str, Any]:
         table: _StructTable = _table(shape, "_rest_struct_table", _StructTable)
         tags = table.tags
@@ -319,6 +335,8 @@ class RestXMLParser(ResponseParser):
                 local = _local(tag)
                 hit = tags.get(local)
                 if hit is None:
+                    if table.union:
+                        result["SDK_UNKNOWN_MEMBER"] = {"name": local}
                     continue
                 tags[tag] = hit  # remember the namespaced spelling
             name, member, kind = hit
@@ -371,7 +389,7 @@ class RestXMLParser(ResponseParser):
         return out
 
     # -- errors ---------------------------------------------------------------------
-    def _parse_error(self, response: Mapping[str, Any], lowered: Mapping[str, str]) -> Dict[str, Any]:
+    def _parse_error(self, response: Mapping[str, Any], lowered: Mapping[str, str], shape: Optional[StructureShape] = None) -> Dict[str, Any]:
         """Error responses, in the shapes ibm-cos-sdk produces.
 
         * ``<Error>`` root (S3): every child except RequestId/HostId goes into ``Error``;
@@ -380,8 +398,11 @@ class RestXMLParser(ResponseParser):
           child (``Code``/``Message`` default to ''), ``RequestId`` from the root.
         * no body, a body that is not XML, or XML without any error element: ``Code`` is
           the status code and ``Message`` its reason phrase.
+
+        When the code is one of the operation's modeled errors (``shape`` is the operation's
+        output shape, which leads to the service model), that error shape's body members
+        (from the ``<Error>`` element) and header members are added at the top level.
         """
-        status = response["status_code"]
         body = response.get("body")
         if isinstance(body, (bytes, bytearray)) and body.strip():
             try:
@@ -389,26 +410,68 @@ class RestXMLParser(ResponseParser):
             except ResponseParserError:
                 root = None
             try:
-                if root is not None and _local(root.tag) == "Error":
-                    error = {}
-                    for child in root:
-                        tag = _local(child.tag)
-                        if tag not in ("RequestId", "HostId"):
-                            error[tag] = _element_value(child)
-                    return {"Error": error, "ResponseMetadata": _header_metadata(lowered)}
                 if root is not None:
-                    values = {_local(child.tag): _element_value(child) for child in root}
-                    if isinstance(values.get("Error"), dict):
-                        result: Dict[str, Any] = {"Error": {"Message": "", "Code": ""}}
-                        result["Error"].update(values.pop("Error"))
-                        if "RequestId" in values:
-                            result["ResponseMetadata"] = {"RequestId": values.pop("RequestId")}
-                        for key, value in values.items():
-                            result.setdefault(key, value)
+                    found = self._error_document(root, lowered)
+                    if found is not None:
+                        result, error_node = found
+                        self._add_modeled_fields(result, error_node, response, lowered, shape)
                         return result
             except ResponseParserError:
                 pass  # nested too deeply: the status code tells the error
-        return self._generic_error(status, lowered)
+        result = self._generic_error(response["status_code"], lowered)
+        self._add_modeled_fields(result, None, response, lowered, shape)
+        return result
+
+    @staticmethod
+    def _error_document(root: Element, lowered: Mapping[str, str]) -> Optional[Tuple[Dict[str, Any], Element]]:
+        """The error dict of an XML error body and its ``<Error>`` element (None: not an error body)."""
+        if _local(root.tag) == "Error":
+            error = {}
+            for child in root:
+                tag = _local(child.tag)
+                if tag not in ("RequestId", "HostId"):
+                    error[tag] = _element_value(child)
+            return {"Error": error, "ResponseMetadata": _header_metadata(lowered)}, root
+        values = {_local(child.tag): _element_value(child) for child in root}
+        if not isinstance(values.get("Error"), dict):
+            return None
+        result: Dict[str, Any] = {"Error": {"Message": "", "Code": ""}}
+        result["Error"].update(values.pop("Error"))
+        if "RequestId" in values:
+            result["ResponseMetadata"] = {"RequestId": values.pop("RequestId")}
+        for key, value in values.items():
+            result.setdefault(key, value)
+        error_node = next(child for child in root if _local(child.tag) == "Error")
+        return result, error_node
+
+    def _add_modeled_fields(
+        self,
+        result: Dict[str, Any],
+        error_node: Optional[Element],
+        response: Mapping[str, Any],
+        lowered: Mapping[str, str],
+        shape: Optional[StructureShape],
+    ) -> None:
+        service = None if shape is None else service_model_of(shape)
+        code = result["Error"].get("Code")
+        if service is None or not isinstance(code, str) or not code:
+            return
+        operation_name = (response.get("context") or {}).get("operation_name")
+        error_shape = service.modeled_error_shape(code, operation_name)
+        if error_shape is None:
+            return
+        fields: Dict[str, Any] = {}
+        try:
+            table: _OutputTable = _table(error_shape, "_rest_output_table", _OutputTable)
+            if table.headers or table.prefixes:
+                self._parse_headers(lowered, table, fields, response["headers"])
+            if error_node is not None:
+                fields.update(self._structure(error_node, error_shape))
+        except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
+            raise ResponseParserError("Unable to parse the modeled fields of error %s: %s" % (code, exc))
+        for key, value in fields.items():
+            if key not in ("Error", "ResponseMetadata"):
+                result[key] = value
 
     @staticmethod
     def _generic_error(status: int, lowered: Mapping[str, str]) -> Dict[str, Any]:

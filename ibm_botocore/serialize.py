@@ -1,10 +1,13 @@
 """Turn validated parameters into a request dictionary, driven only by the model.
 
 ``create_serializer('rest-xml').serialize_to_request(params, operation_model)`` returns
-``{'url_path', 'query_string', 'method', 'headers', 'body'}``. Everything the rest-xml
+``{'url_path', 'query_string', 'method', 'headers', 'body'}`` (plus ``'host_prefix'`` when
+the operation's ``endpoint`` trait has a ``hostPrefix``; its ``{Label}`` parts come from the
+``hostLabel`` members and must each be one DNS label). Everything the rest-xml
 protocol needs (URI labels, querystring, headers, header maps, payload members, XML
 bodies with namespaces, flattened and wrapped lists, timestamp formats) comes from the
-shapes; nothing here knows about S3.
+shapes; nothing here knows about S3. A ``str`` blob payload is sent as UTF-8 bytes; a
+header bound to an empty list is not sent.
 
 Per operation a *plan* (URI template segments and a member -> location table) is
 computed once and kept on the operation model.
@@ -25,6 +28,8 @@ from ibm_botocore.validate import ParamValidationDecorator, ParamValidator
 DEFAULT_TIMESTAMP_FORMATS = {"header": "rfc822", "querystring": "iso8601", "body": "iso8601"}
 
 _LABEL_RE = re.compile(r"\{([^}]+)\}")
+# A value expanded into a host prefix must be one DNS label.
+_HOST_LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
 
 
 def create_serializer(protocol_name: str, include_validation: bool = True):
@@ -228,6 +233,11 @@ class _RestPlan:
             position = match.end()
         self.uri_segments.append(self.request_uri[position:])
         self.uri_has_labels = len(self.uri_segments) > 1
+        # The endpoint trait: a host prefix such as "{AccountId}." filled from members.
+        self.host_prefix: Optional[str] = (operation_model.endpoint or {}).get("hostPrefix")
+        self.host_labels: List[str] = []
+        if self.host_prefix:
+            self.host_labels = _LABEL_RE.findall(self.host_prefix)
 
 
 def _plan_for(operation_model: OperationModel) -> _RestPlan:
@@ -285,13 +295,16 @@ class RestXMLSerializer(Serializer):
                 continue
             else:
                 body_params[key] = value
-        return {
+        request = {
             "url_path": self._render_uri(plan, uri_values),
             "query_string": query,
             "method": plan.method,
             "headers": headers,
             "body": self._serialize_body(plan, body_params),
         }
+        if plan.host_prefix:
+            request["host_prefix"] = self._expand_host_prefix(plan.host_prefix, plan.host_labels, parameters)
+        return request
 
     # -- pieces ---------------------------------------------------------------------
     @staticmethod
@@ -312,6 +325,23 @@ class RestXMLSerializer(Serializer):
         return "".join(out)
 
     @staticmethod
+    def _expand_host_prefix(template: str, labels: List[str], parameters: Mapping[str, Any]) -> str:
+        """``template`` with each ``{Label}`` replaced by its (DNS-label-valid) member value."""
+        values = {}
+        for label in labels:
+            value = parameters.get(label)
+            if value is None or value == "":
+                raise ParamValidationError(report='Missing required parameter in input: "%s" (it is part of the host name)' % label)
+            text = str(value)
+            if not _HOST_LABEL_RE.match(text):
+                raise ParamValidationError(
+                    report="Invalid value for parameter %s: %r, it is part of the host name and must be 1 to 63 "
+                    "letters, digits or hyphens, not starting with a hyphen" % (label, text)
+                )
+            values[label] = text
+        return _LABEL_RE.sub(lambda match: values[match.group(1)], template)
+
+    @staticmethod
     def _serialize_header(headers: Dict[str, str], info: _MemberPlan, value: Any) -> None:
         shape = info.shape
         kind = shape.type_name
@@ -324,6 +354,8 @@ class RestXMLSerializer(Serializer):
             # ibm-cos-sdk sends them; query and XML booleans are lower case.
             headers[info.wire] = str(bool(value))
         elif kind == "list":
+            if not value:
+                return  # an empty list sends no header at all
             member = shape.member
             headers[info.wire] = ",".join(_scalar_text(v, member, "header") for v in value)
         elif kind == "string" and not shape.serialization.get("jsonvalue"):
@@ -359,9 +391,7 @@ class RestXMLSerializer(Serializer):
             info = plan.members[payload]
             value = body_params[payload]
             kind = info.shape.type_name
-            if kind == "blob":
-                return value
-            if kind == "string":
+            if kind == "blob" or kind == "string":
                 return value.encode("utf-8") if isinstance(value, str) else value
             return self._xml_document(info.wire, value, info.shape)
         if not body_params:

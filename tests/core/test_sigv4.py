@@ -202,3 +202,66 @@ def test_host_header_keeps_non_default_ports(monkeypatch, url, port_part):
     signer.add_auth(request)
     request.context["timestamp"] = AMZ_DATE
     assert "\nhost:%s\n" % port_part in signer.canonical_request(request)
+
+
+# --- 3. canonicalization rules of the specification -----------------------------------------------------
+def _stamped(request: AWSRequest) -> AWSRequest:
+    request.headers["X-Amz-Date"] = AMZ_DATE
+    request.context["timestamp"] = AMZ_DATE
+    return request
+
+
+def test_several_values_of_one_header_are_joined_in_order():
+    # one name, several values (given as a list): kept in the order given, each trimmed, joined by commas
+    request = _stamped(AWSRequest(method="GET", url="https://svc.example/", headers={"My-Header1": ["value4", "  value1 ", "value3", "value  2"]}))
+    signer = SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "svc", "us-south")
+    canonical = signer.canonical_request(request)
+    assert canonical.split("\n")[3:7] == ["host:svc.example", "my-header1:value4,value1,value3,value 2", "x-amz-date:" + AMZ_DATE, ""]
+    assert signer.signed_headers(signer.headers_to_sign(request)) == "host;my-header1;x-amz-date"
+
+
+def test_repeated_header_names_are_joined_in_order():
+    class Repeated:
+        def items(self):
+            return [("X-Dup", "b"), ("Host", "svc.example"), ("x-dup", "a"), ("X-DUP", "c")]
+
+    request = types.SimpleNamespace(headers=Repeated(), url="https://svc.example/")
+    signer = SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "svc", "us-south")
+    headers = signer.headers_to_sign(request)
+    assert headers == {"x-dup": ["b", "a", "c"], "host": ["svc.example"]}
+    assert signer.canonical_headers(headers) == "host:svc.example\nx-dup:b,a,c"
+
+
+@pytest.mark.parametrize("path, canonical", [
+    ("//example//", "/example/"),
+    ("/example1/example2/..", "/example1/"),
+    ("/example1/example2/../..", "/"),
+    ("/./", "/"),
+    ("//", "/"),
+    ("/a/./b/../c/", "/a/c/"),
+    ("/a//b", "/a/b"),
+    ("/example/.", "/example/"),
+    ("", "/"),
+])
+def test_generic_path_normalization_keeps_a_trailing_slash(path, canonical):
+    request = _stamped(AWSRequest(method="GET", url="https://svc.example" + path))
+    assert SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "svc", "us-south").canonical_uri(request) == canonical
+
+
+def test_s3_path_is_not_normalized():
+    request = _stamped(AWSRequest(method="GET", url="https://s3.example//example//a/./b/../"))
+    assert S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-south").canonical_uri(request) == "//example//a/./b/../"
+
+
+def test_generic_signature_uses_the_normalized_path(monkeypatch):
+    freeze_clock(monkeypatch, WHEN)
+    request = AWSRequest(method="GET", url="https://svc.example//example//")
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "svc", "us-south").add_auth(request)
+    canonical_request = "\n".join(["GET", "/example/", "", "host:svc.example\nx-amz-date:%s\n" % AMZ_DATE, "host;x-amz-date", EMPTY_SHA256])
+    scope = "20300102/us-south/svc/aws4_request"
+    string_to_sign = "\n".join(["AWS4-HMAC-SHA256", AMZ_DATE, scope, hashlib.sha256(canonical_request.encode()).hexdigest()])
+    key = hmac_sha256(("AWS4" + SECRET_KEY).encode(), "20300102")
+    for part in ("us-south", "svc", "aws4_request"):
+        key = hmac_sha256(key, part)
+    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    assert request.headers["Authorization"] == "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=host;x-amz-date, Signature=%s" % (ACCESS_KEY, scope, signature)
