@@ -107,7 +107,7 @@ class CosLayer:
     def _bucket_for(self, req: Request, principal: Principal) -> BucketMeta:
         name = req.bucket or ""
         meta = self.state.buckets.get(name)
-        if self.engine.bucket(name) is None:
+        if not self.engine.has_bucket(name):
             if meta is not None:
                 self.state.drop_bucket(name)
             raise no_such_bucket(name)
@@ -277,8 +277,7 @@ class CosLayer:
     def put_protection(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         prot = rules.parse_protection(req.body)
         rules.check_protection_change(meta.protection, prot)
-        bucket = self.engine.bucket(meta.name)
-        if bucket is not None and getattr(bucket, "versioning_status", None) == "Enabled":
+        if self.engine.versioning_enabled(meta.name):
             raise invalid_request("Protection cannot be configured on a bucket with versioning enabled.")
         meta.protection = prot
         return Response(200)
@@ -324,7 +323,7 @@ class CosLayer:
         allowed = []
         for key, version in objects:
             ret = self.state.retention.get((meta.name, key))
-            if ret is not None and ret.locked(now) and self.engine.object(meta.name, key) is not None:
+            if ret is not None and ret.locked(now) and self.engine.has_object(meta.name, key):
                 errors.append({"Key": key, "VersionId": version, "Code": "AccessDenied",
                                "Message": protected_object().message})
             else:
@@ -362,11 +361,10 @@ class CosLayer:
 
     def get_object_retention(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         """GetObjectRetention (S3 Object Lock): the object's mode and retain-until date."""
-        obj = self.engine.object(meta.name, req.key or "", req.args.get("versionId") or None)
+        obj = self.engine.stored_object(meta.name, req.key or "", req.args.get("versionId") or None)
         if obj is None:
             raise no_such_key(req.key or "")
-        mode = getattr(obj, "lock_mode", None)
-        until = getattr(obj, "lock_until", None)
+        mode, until = obj.lock_mode, obj.lock_until
         if not mode:
             raise CosError(404, "NoSuchObjectLockConfiguration",
                            "The specified object does not have a ObjectLock configuration")
@@ -376,7 +374,7 @@ class CosLayer:
         ret = self.state.retention.get((bucket, key))
         if ret is None:
             return
-        if self.engine.object(bucket, key) is None:
+        if not self.engine.has_object(bucket, key):
             self.state.retention.pop((bucket, key), None)
             return
         if ret.locked(self.clock.now()):
@@ -413,12 +411,12 @@ class CosLayer:
                 ret = rules.retention_for_write(meta, {}, now, inherited=inherited)
         else:
             ret = rules.retention_for_write(meta, headers, now)
-        composite = motofix.composite_source(self.engine.object(src_bucket, src_key))
+        composite = motofix.composite_source(self.engine, src_bucket, src_key)
         resp = self.engine.forward(req)
         if resp.ok:
             self._store(meta.name, key, ret)
             if composite:
-                motofix.full_object_checksum_for_copy(self.engine.object(meta.name, key), resp)
+                motofix.full_object_checksum_for_copy(self.engine, meta.name, key, resp)
         return resp
 
     def complete_multipart(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
@@ -431,19 +429,19 @@ class CosLayer:
         if resp.ok:
             self._store(meta.name, key, ret)
             if checksum is not None:
-                checksum.apply(self.engine.object(meta.name, key))
+                checksum.apply(self.engine, meta.name, key)
         return resp
 
     def delete_object(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         key = req.key or ""
         resp = self.engine.forward(req)
-        if resp.ok and self.engine.object(meta.name, key) is None:
+        if resp.ok and not self.engine.has_object(meta.name, key):
             self.state.retention.pop((meta.name, key), None)
         return resp
 
     # -- retention operations ------------------------------------------------------------------------------
     def _retention_of(self, meta: BucketMeta, key: str, missing_status: int) -> Retention:
-        if self.engine.object(meta.name, key) is None:
+        if not self.engine.has_object(meta.name, key):
             raise no_such_key(key)
         ret = self.state.retention.get((meta.name, key))
         if ret is None:
