@@ -73,8 +73,8 @@ class CosLayer:
                 meta = self.gate(req, op, principal)
                 if req.method == "PUT" and op.level == routes.OBJECT:
                     motofix.add_lock_bucket_md5(self.engine, req)
-                handler = getattr(self, op.handler) if op.handler else self.forward
-                return handler(req, meta, principal)
+                handler = HANDLERS.get(op.handler_key)
+                return handler(self, req, meta, principal) if handler is not None else self.engine.forward(req)
         except CosError as err:
             return err.to_response(req)
 
@@ -99,9 +99,6 @@ class CosLayer:
         if not op.supported:
             raise routes.refusal(op)
         return meta
-
-    def forward(self, req: Request, meta: Optional[BucketMeta], principal: Principal) -> Response:
-        return self.engine.forward(req)
 
     # -- buckets: access -----------------------------------------------------------------------
     def _bucket_for(self, req: Request, principal: Principal) -> BucketMeta:
@@ -356,9 +353,6 @@ class CosLayer:
         motofix.created_multipart(self.engine, req, resp)
         return resp
 
-    def upload_part(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
-        return self.engine.forward(req)
-
     def get_object_retention(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         """GetObjectRetention (S3 Object Lock): the object's mode and retain-until date."""
         obj = self.engine.stored_object(meta.name, req.key or "", req.args.get("versionId") or None)
@@ -523,3 +517,18 @@ class CosLayer:
         out.headers.set("ETag", etag)
         out.headers.set("Location", location)
         return out
+
+
+def _handler_table() -> Dict[Tuple[str, str, Optional[str], bool], Callable[..., Response]]:
+    """(method, level, sub-resource, copy) -> the CosLayer method a route names (routes.py).
+
+    Built once at import, so a route naming a method that does not exist fails there.
+    """
+    table: Dict[Tuple[str, str, Optional[str], bool], Callable[..., Response]] = {}
+    for route in routes.ROUTES + (routes.COPY_OBJECT, routes.UPLOAD_PART_COPY):
+        if route.handler:
+            table[route.handler_key] = getattr(CosLayer, route.handler)
+    return table
+
+
+HANDLERS = _handler_table()

@@ -165,8 +165,8 @@ class CompletionChecksum:
         upload = engine.stored_upload(bucket, upload_id)
         if upload is None:
             return None
-        algorithm = upload.checksum_algorithm
-        ctype = upload.checksum_type or ("COMPOSITE" if algorithm else "")
+        algorithm = upload.algorithm
+        ctype = upload.type or ("COMPOSITE" if algorithm else "")
         digests: Optional[List[Optional[bytes]]] = None
         if algorithm and ctype == "COMPOSITE":
             bodies = engine.part_bodies(bucket, upload_id, [int(n) for n in _PART_NUMBER.findall(body)])

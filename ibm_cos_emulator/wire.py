@@ -299,5 +299,5 @@ class StoredObject:
 class StoredUpload:
     """An open multipart upload: the checksum algorithm and type asked for when it was created."""
 
-    checksum_algorithm: str = ""
-    checksum_type: str = ""
+    algorithm: str = ""
+    type: str = ""
