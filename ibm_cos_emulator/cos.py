@@ -30,11 +30,6 @@ KP_ALGORITHM_HEADER = "ibm-sse-kp-encryption-algorithm"
 KP_CRN_HEADER = "ibm-sse-kp-customer-root-key-crn"
 
 
-def _drop_zero_lock_period(resp: Response) -> None:
-    """moto lists ``<Years>0</Years>`` beside ``<Days>N</Days>`` (or the reverse); COS gives only the one set."""
-    resp.body = re.sub(rb"<(Years|Days)>0</\1>", b"", resp.body)
-
-
 def instance_guid(instance_id: str) -> str:
     """The GUID of a COS instance CRN (``crn:v1:...:a/<account>:<guid>::``), else the value itself."""
     if instance_id.startswith("crn:"):
@@ -262,7 +257,7 @@ class CosLayer:
     def get_object_lock_configuration(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         resp = self.engine.forward(req)
         if resp.ok:
-            _drop_zero_lock_period(resp)
+            motofix.drop_zero_lock_period(resp)
         return resp
 
     @staticmethod

@@ -3,6 +3,14 @@
 Requests reach moto path-style on a fixed host, without the caller's credentials (they
 were checked already), tagged with this emulator's own moto account id so several
 emulators in one process do not see each other's buckets.
+
+This is the only module that knows moto: every import of moto and every read or write of a
+moto object (backend, bucket, key, upload, part) is inside a :class:`MotoEngine` method.
+The rest of the emulator passes and gets :mod:`wire` values (``Request``/``Response``,
+``StoredObject``, ``StoredChecksum``, ``StoredUpload``); the data directory gets opaque
+*records* (``bucket_record`` ... ``restore_part``) that its data-only codec stores field by
+field. moto keeps its state in module globals, so calls into it hold :data:`MOTO_LOCK`.
+Tested against moto 5.0.28 to 5.2 (``setup.py`` pins ``>=5.0.28,<5.3``).
 """
 from __future__ import annotations
 

@@ -1,11 +1,18 @@
 """Where moto answers differently from COS, and the COS SDK guide depends on the COS answer.
 
+These functions change requests and answers on their way to and from moto; what they need of
+moto's stored objects they get from :class:`engine.MotoEngine` methods (this module imports no
+moto and touches no moto object).
+
 * ListObjectsV2 with an empty ``continuation-token`` means "from the start" (moto: 400).
 * DeleteObjects with ``<Quiet>true</Quiet>`` lists no ``Deleted`` keys (moto lists them).
 * CompleteMultipartUpload with an unknown upload id is 404 NoSuchUpload (moto: 500).
 * CreateBucket accepts COS location constraints such as ``us-south-standard`` (the COS layer
   keeps the location; moto is asked to create a plain bucket).
-* Errors carry COS's ``Resource``/``RequestId``/``httpStatusCode`` elements.
+* Errors carry COS's ``Resource``/``RequestId``/``httpStatusCode`` elements (the engine re-renders
+  every moto error with :func:`errors.cos_style_error`).
+* GetObjectLockConfiguration gives only the retention period that is set (moto also lists the
+  other one as ``0``).
 * CreateBucket answers with ``Location: /<bucket>`` (moto before 5.2: no Location).
 * Object PUTs in an object-lock bucket need no Content-MD5 (moto 5.0 insists on one).
 * Checksums follow one convention on every moto version (see "checksums" below): moto 5.0 never
@@ -66,6 +73,11 @@ def add_lock_bucket_md5(engine: MotoEngine, req: Request) -> None:
         return
     if engine.object_lock_enabled(req.bucket or ""):
         req.headers.set("Content-MD5", base64.b64encode(hashlib.md5(req.body).digest()).decode("ascii"))
+
+
+def drop_zero_lock_period(resp: Response) -> None:
+    """moto lists ``<Years>0</Years>`` beside ``<Days>N</Days>`` (or the reverse); COS gives only the one set."""
+    resp.body = re.sub(rb"<(Years|Days)>0</\1>", b"", resp.body)
 
 
 def require_upload(engine: MotoEngine, bucket: str, key: str, upload_id: str) -> bool:
