@@ -30,11 +30,6 @@ KP_ALGORITHM_HEADER = "ibm-sse-kp-encryption-algorithm"
 KP_CRN_HEADER = "ibm-sse-kp-customer-root-key-crn"
 
 
-def _drop_zero_lock_period(resp: Response) -> None:
-    """moto lists ``<Years>0</Years>`` beside ``<Days>N</Days>`` (or the reverse); COS gives only the one set."""
-    resp.body = re.sub(rb"<(Years|Days)>0</\1>", b"", resp.body)
-
-
 def instance_guid(instance_id: str) -> str:
     """The GUID of a COS instance CRN (``crn:v1:...:a/<account>:<guid>::``), else the value itself."""
     if instance_id.startswith("crn:"):
@@ -73,8 +68,8 @@ class CosLayer:
                 meta = self.gate(req, op, principal)
                 if req.method == "PUT" and op.level == routes.OBJECT:
                     motofix.add_lock_bucket_md5(self.engine, req)
-                handler = getattr(self, op.handler) if op.handler else self.forward
-                return handler(req, meta, principal)
+                handler = HANDLERS.get(op.handler_key)
+                return handler(self, req, meta, principal) if handler is not None else self.engine.forward(req)
         except CosError as err:
             return err.to_response(req)
 
@@ -100,14 +95,11 @@ class CosLayer:
             raise routes.refusal(op)
         return meta
 
-    def forward(self, req: Request, meta: Optional[BucketMeta], principal: Principal) -> Response:
-        return self.engine.forward(req)
-
     # -- buckets: access -----------------------------------------------------------------------
     def _bucket_for(self, req: Request, principal: Principal) -> BucketMeta:
         name = req.bucket or ""
         meta = self.state.buckets.get(name)
-        if self.engine.bucket(name) is None:
+        if not self.engine.has_bucket(name):
             if meta is not None:
                 self.state.drop_bucket(name)
             raise no_such_bucket(name)
@@ -265,7 +257,7 @@ class CosLayer:
     def get_object_lock_configuration(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         resp = self.engine.forward(req)
         if resp.ok:
-            _drop_zero_lock_period(resp)
+            motofix.drop_zero_lock_period(resp)
         return resp
 
     @staticmethod
@@ -277,8 +269,7 @@ class CosLayer:
     def put_protection(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         prot = rules.parse_protection(req.body)
         rules.check_protection_change(meta.protection, prot)
-        bucket = self.engine.bucket(meta.name)
-        if bucket is not None and getattr(bucket, "versioning_status", None) == "Enabled":
+        if self.engine.versioning_enabled(meta.name):
             raise invalid_request("Protection cannot be configured on a bucket with versioning enabled.")
         meta.protection = prot
         return Response(200)
@@ -324,7 +315,7 @@ class CosLayer:
         allowed = []
         for key, version in objects:
             ret = self.state.retention.get((meta.name, key))
-            if ret is not None and ret.locked(now) and self.engine.object(meta.name, key) is not None:
+            if ret is not None and ret.locked(now) and self.engine.has_object(meta.name, key):
                 errors.append({"Key": key, "VersionId": version, "Code": "AccessDenied",
                                "Message": protected_object().message})
             else:
@@ -357,16 +348,12 @@ class CosLayer:
         motofix.created_multipart(self.engine, req, resp)
         return resp
 
-    def upload_part(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
-        return self.engine.forward(req)
-
     def get_object_retention(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         """GetObjectRetention (S3 Object Lock): the object's mode and retain-until date."""
-        obj = self.engine.object(meta.name, req.key or "", req.args.get("versionId") or None)
+        obj = self.engine.stored_object(meta.name, req.key or "", req.args.get("versionId") or None)
         if obj is None:
             raise no_such_key(req.key or "")
-        mode = getattr(obj, "lock_mode", None)
-        until = getattr(obj, "lock_until", None)
+        mode, until = obj.lock_mode, obj.lock_until
         if not mode:
             raise CosError(404, "NoSuchObjectLockConfiguration",
                            "The specified object does not have a ObjectLock configuration")
@@ -376,7 +363,7 @@ class CosLayer:
         ret = self.state.retention.get((bucket, key))
         if ret is None:
             return
-        if self.engine.object(bucket, key) is None:
+        if not self.engine.has_object(bucket, key):
             self.state.retention.pop((bucket, key), None)
             return
         if ret.locked(self.clock.now()):
@@ -413,12 +400,12 @@ class CosLayer:
                 ret = rules.retention_for_write(meta, {}, now, inherited=inherited)
         else:
             ret = rules.retention_for_write(meta, headers, now)
-        composite = motofix.composite_source(self.engine.object(src_bucket, src_key))
+        composite = motofix.composite_source(self.engine, src_bucket, src_key)
         resp = self.engine.forward(req)
         if resp.ok:
             self._store(meta.name, key, ret)
             if composite:
-                motofix.full_object_checksum_for_copy(self.engine.object(meta.name, key), resp)
+                motofix.full_object_checksum_for_copy(self.engine, meta.name, key, resp)
         return resp
 
     def complete_multipart(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
@@ -431,19 +418,19 @@ class CosLayer:
         if resp.ok:
             self._store(meta.name, key, ret)
             if checksum is not None:
-                checksum.apply(self.engine.object(meta.name, key))
+                checksum.apply(self.engine, meta.name, key)
         return resp
 
     def delete_object(self, req: Request, meta: BucketMeta, principal: Principal) -> Response:
         key = req.key or ""
         resp = self.engine.forward(req)
-        if resp.ok and self.engine.object(meta.name, key) is None:
+        if resp.ok and not self.engine.has_object(meta.name, key):
             self.state.retention.pop((meta.name, key), None)
         return resp
 
     # -- retention operations ------------------------------------------------------------------------------
     def _retention_of(self, meta: BucketMeta, key: str, missing_status: int) -> Retention:
-        if self.engine.object(meta.name, key) is None:
+        if not self.engine.has_object(meta.name, key):
             raise no_such_key(key)
         ret = self.state.retention.get((meta.name, key))
         if ret is None:
@@ -525,3 +512,18 @@ class CosLayer:
         out.headers.set("ETag", etag)
         out.headers.set("Location", location)
         return out
+
+
+def _handler_table() -> Dict[Tuple[str, str, Optional[str], bool], Callable[..., Response]]:
+    """(method, level, sub-resource, copy) -> the CosLayer method a route names (routes.py).
+
+    Built once at import, so a route naming a method that does not exist fails there.
+    """
+    table: Dict[Tuple[str, str, Optional[str], bool], Callable[..., Response]] = {}
+    for route in routes.ROUTES + (routes.COPY_OBJECT, routes.UPLOAD_PART_COPY):
+        if route.handler:
+            table[route.handler_key] = getattr(CosLayer, route.handler)
+    return table
+
+
+HANDLERS = _handler_table()

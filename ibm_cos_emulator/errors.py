@@ -1,13 +1,11 @@
 """COS-style S3 errors: one exception type and the XML body COS sends for it."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Optional
+import xml.etree.ElementTree as ET
+from typing import Dict, Optional
 
 from .wire import Request, Response, xml_response
 from .xmlutil import parse, render
-
-if TYPE_CHECKING:
-    import xml.etree.ElementTree as ET
 
 
 class CosError(Exception):
@@ -40,6 +38,25 @@ def error_response(status: int, code: str, message: str, req: Optional[Request],
         resp.content_length = len(resp.body)
         resp.body = b""
     return resp
+
+
+def cos_style_error(req: Request, resp: Response) -> Response:
+    """Re-render an S3-style error body the way COS writes errors (Resource, RequestId, httpStatusCode)."""
+    try:
+        root = ET.fromstring(resp.body)
+    except ET.ParseError:
+        return resp
+    code = root.findtext("Code") or "InternalError"
+    message = root.findtext("Message") or ""
+    extra: Dict[str, str] = {}
+    for child in root:
+        if child.tag not in ("Code", "Message", "RequestId", "HostId", "RequestID", "Resource") and len(child) == 0:
+            extra[child.tag] = child.text or ""
+    fixed = error_response(resp.status, code, message, req, **extra)
+    for name, value in resp.headers.items():
+        if name.lower() not in ("content-type", "content-length"):
+            fixed.headers.setdefault(name, value)
+    return fixed
 
 
 # Frequently used errors -------------------------------------------------------------------
@@ -87,6 +104,6 @@ def protected_object() -> CosError:
 
 
 __all__ = [
-    "CosError", "error_response", "access_denied", "invalid_argument", "invalid_request",
+    "CosError", "error_response", "cos_style_error", "access_denied", "invalid_argument", "invalid_request",
     "malformed_xml", "no_such_bucket", "no_such_key", "protected_object",
 ]

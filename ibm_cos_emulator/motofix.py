@@ -1,11 +1,18 @@
 """Where moto answers differently from COS, and the COS SDK guide depends on the COS answer.
 
+These functions change requests and answers on their way to and from moto; what they need of
+moto's stored objects they get from :class:`engine.MotoEngine` methods (this module imports no
+moto and touches no moto object).
+
 * ListObjectsV2 with an empty ``continuation-token`` means "from the start" (moto: 400).
 * DeleteObjects with ``<Quiet>true</Quiet>`` lists no ``Deleted`` keys (moto lists them).
 * CompleteMultipartUpload with an unknown upload id is 404 NoSuchUpload (moto: 500).
 * CreateBucket accepts COS location constraints such as ``us-south-standard`` (the COS layer
   keeps the location; moto is asked to create a plain bucket).
-* Errors carry COS's ``Resource``/``RequestId``/``httpStatusCode`` elements.
+* Errors carry COS's ``Resource``/``RequestId``/``httpStatusCode`` elements (the engine re-renders
+  every moto error with :func:`errors.cos_style_error`).
+* GetObjectLockConfiguration gives only the retention period that is set (moto also lists the
+  other one as ``0``).
 * CreateBucket answers with ``Location: /<bucket>`` (moto before 5.2: no Location).
 * Object PUTs in an object-lock bucket need no Content-MD5 (moto 5.0 insists on one).
 * Checksums follow one convention on every moto version (see "checksums" below): moto 5.0 never
@@ -21,12 +28,12 @@ import base64
 import hashlib
 import re
 import xml.etree.ElementTree as ET
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .checksums import digest
 from .engine import MotoEngine
-from .errors import CosError, error_response
-from .wire import Headers, Request, Response, xml_response
+from .errors import CosError
+from .wire import Headers, Request, Response, StoredChecksum, xml_response
 from .xmlutil import render
 
 # request headers that describe a body we replace before it reaches moto
@@ -64,9 +71,13 @@ def add_lock_bucket_md5(engine: MotoEngine, req: Request) -> None:
     """
     if "content-md5" in req.headers or req.has_arg("uploadId"):
         return
-    bucket = engine.bucket(req.bucket or "")
-    if bucket is not None and getattr(bucket, "object_lock_enabled", False):
+    if engine.object_lock_enabled(req.bucket or ""):
         req.headers.set("Content-MD5", base64.b64encode(hashlib.md5(req.body).digest()).decode("ascii"))
+
+
+def drop_zero_lock_period(resp: Response) -> None:
+    """moto lists ``<Years>0</Years>`` beside ``<Days>N</Days>`` (or the reverse); COS gives only the one set."""
+    resp.body = re.sub(rb"<(Years|Days)>0</\1>", b"", resp.body)
 
 
 def require_upload(engine: MotoEngine, bucket: str, key: str, upload_id: str) -> bool:
@@ -74,8 +85,8 @@ def require_upload(engine: MotoEngine, bucket: str, key: str, upload_id: str) ->
     answers idempotently); raises 404 NoSuchUpload otherwise."""
     if engine.has_upload(bucket, upload_id):
         return True
-    existing = engine.object(bucket, key)
-    if existing is not None and getattr(getattr(existing, "multipart", None), "id", None) == upload_id:
+    existing = engine.stored_object(bucket, key)
+    if existing is not None and existing.upload_id == upload_id:
         return False
     raise CosError(404, "NoSuchUpload",
                    "The specified multipart upload does not exist. The upload ID might not be valid, "
@@ -120,25 +131,6 @@ def delete_objects(engine: MotoEngine, req: Request, objects: Sequence[Tuple[str
     return xml_response(200, render("DeleteResult", content)), [str(d.get("Key", "")) for d in deleted]
 
 
-def cos_style_error(req: Request, resp: Response) -> Response:
-    """Re-render moto's error body the way COS writes errors (Resource, RequestId, httpStatusCode)."""
-    try:
-        root = ET.fromstring(resp.body)
-    except ET.ParseError:
-        return resp
-    code = root.findtext("Code") or "InternalError"
-    message = root.findtext("Message") or ""
-    extra: Dict[str, str] = {}
-    for child in root:
-        if child.tag not in ("Code", "Message", "RequestId", "HostId", "RequestID", "Resource") and len(child) == 0:
-            extra[child.tag] = child.text or ""
-    fixed = error_response(resp.status, code, message, req, **extra)
-    for name, value in resp.headers.items():
-        if name.lower() not in ("content-type", "content-length"):
-            fixed.headers.setdefault(name, value)
-    return fixed
-
-
 # -- checksums ------------------------------------------------------------------------------------
 # The emulator keeps each object's checksum convention itself, in the fields moto 5.2 gives its
 # keys (checksum_algorithm, checksum_value, checksum_type, checksum_parts; set here on every moto
@@ -163,10 +155,8 @@ def created_multipart(engine: MotoEngine, req: Request, resp: Response) -> None:
     algorithm = (req.header("x-amz-checksum-algorithm") or "").upper()
     ctype = (req.header("x-amz-checksum-type") or "").upper()
     found = _UPLOAD_ID.search(resp.body)
-    bucket = engine.bucket(req.bucket or "")
-    upload = bucket.multiparts.get(found.group(1).decode("utf-8")) if found and bucket is not None else None
-    if upload is not None and ctype:
-        upload.metadata["x-amz-checksum-type"] = ctype
+    if found and ctype:
+        engine.set_upload_checksum_type(req.bucket or "", found.group(1).decode("utf-8"), ctype)
     if algorithm:
         resp.headers.set("x-amz-checksum-algorithm", algorithm)
     if ctype:
@@ -184,45 +174,33 @@ class CompletionChecksum:
 
     @classmethod
     def before(cls, engine: MotoEngine, bucket: str, upload_id: str, body: bytes) -> Optional["CompletionChecksum"]:
-        b = engine.bucket(bucket)
-        upload = b.multiparts.get(upload_id) if b is not None else None
+        upload = engine.stored_upload(bucket, upload_id)
         if upload is None:
             return None
-        algorithm = (upload.metadata.get("x-amz-checksum-algorithm") or "").upper()
-        ctype = (upload.metadata.get("x-amz-checksum-type") or "").upper() or ("COMPOSITE" if algorithm else "")
+        algorithm = upload.algorithm
+        ctype = upload.type or ("COMPOSITE" if algorithm else "")
         digests: Optional[List[Optional[bytes]]] = None
         if algorithm and ctype == "COMPOSITE":
-            parts = getattr(upload, "parts", {})
-            numbers = [int(n) for n in _PART_NUMBER.findall(body)]
-            if any(n not in parts for n in numbers):
+            bodies = engine.part_bodies(bucket, upload_id, [int(n) for n in _PART_NUMBER.findall(body)])
+            if bodies is None:
                 return None  # moto refuses this completion (InvalidPart)
-            digests = [digest(algorithm, parts[n].value) for n in numbers]
+            digests = [digest(algorithm, part) for part in bodies]
         return cls(algorithm, ctype, digests)
 
-    def apply(self, key: Any) -> None:
+    def apply(self, engine: MotoEngine, bucket: str, key: str) -> None:
+        """Keep the checksum with the completed object ``key``."""
         value: Optional[bytes] = None
         parts: Optional[int] = None
         if self.ctype == "COMPOSITE" and self.part_digests and None not in self.part_digests:
             value = digest(self.algorithm, b"".join(d for d in self.part_digests if d is not None))
             parts = len(self.part_digests)
         elif self.ctype == "FULL_OBJECT" and self.algorithm:
-            value = digest(self.algorithm, key.value)
-        key.checksum_algorithm = self.algorithm if value is not None else None
-        key.checksum_value = base64.b64encode(value).decode("ascii") if value is not None else None
-        key.checksum_type = self.ctype if value is not None else None
-        key.checksum_parts = parts
-
-
-def _key_version(engine: MotoEngine, req: Request) -> Any:
-    version = req.args.get("versionId")
-    if not version:
-        return engine.object(req.bucket or "", req.key or "")
-    b = engine.bucket(req.bucket or "")
-    try:
-        versions = b.keys.getlist(req.key or "") if b is not None else []
-    except Exception:  # noqa: BLE001 - moto raises on some odd lookups
-        return None
-    return next((k for k in versions if str(getattr(k, "version_id", "")) == version), None)
+            data = engine.object_body(bucket, key)
+            value = digest(self.algorithm, data) if data is not None else None
+        stored = None
+        if value is not None:
+            stored = StoredChecksum(self.algorithm, base64.b64encode(value).decode("ascii"), self.ctype, parts)
+        engine.set_checksum(bucket, key, stored)
 
 
 def show_checksum(engine: MotoEngine, req: Request, resp: Response) -> None:
@@ -233,37 +211,34 @@ def show_checksum(engine: MotoEngine, req: Request, resp: Response) -> None:
         return
     if (req.method == "GET" and req.header("range")) or (req.method == "HEAD" and req.has_arg("partNumber")):
         return
-    key = _key_version(engine, req)
-    algorithm = getattr(key, "checksum_algorithm", None)
-    value = getattr(key, "checksum_value", None)
-    if not algorithm or not value:
+    stored = engine.stored_object(req.bucket or "", req.key or "", req.args.get("versionId") or None)
+    checksum = stored.checksum if stored is not None else None
+    if checksum is None:
         return
-    ctype = getattr(key, "checksum_type", None)
-    if ctype == "COMPOSITE" and getattr(key, "checksum_parts", None):
-        value = "%s-%s" % (value, key.checksum_parts)
-    resp.headers.set("x-amz-checksum-" + algorithm.lower(), value)
-    if ctype:
-        resp.headers.set("x-amz-checksum-type", ctype)
+    value = checksum.value
+    if checksum.type == "COMPOSITE" and checksum.parts:
+        value = "%s-%s" % (value, checksum.parts)
+    resp.headers.set("x-amz-checksum-" + checksum.algorithm.lower(), value)
+    if checksum.type:
+        resp.headers.set("x-amz-checksum-type", checksum.type)
 
 
-def composite_source(key: Any) -> bool:
-    return bool(key is not None and getattr(key, "checksum_value", None)
-                and getattr(key, "checksum_type", None) == "COMPOSITE")
+def composite_source(engine: MotoEngine, bucket: str, key: str) -> bool:
+    stored = engine.stored_object(bucket, key)
+    return bool(stored is not None and stored.checksum is not None and stored.checksum.type == "COMPOSITE")
 
 
-def full_object_checksum_for_copy(copy: Any, resp: Response) -> None:
-    """Replace the composite checksum moto copied onto ``copy`` with the checksum of its bytes."""
-    algorithm = (getattr(copy, "checksum_algorithm", None) or "").lower()
-    old = getattr(copy, "checksum_value", None)
-    raw = digest(algorithm, copy.value) if algorithm else None
+def full_object_checksum_for_copy(engine: MotoEngine, bucket: str, key: str, resp: Response) -> None:
+    """Replace the composite checksum moto copied onto the copy ``key`` with the checksum of its bytes."""
+    stored = engine.stored_object(bucket, key)
+    old = stored.checksum if stored is not None else None
+    algorithm = old.algorithm.lower() if old is not None else ""
+    data = engine.object_body(bucket, key) if algorithm else None
+    raw = digest(algorithm, data) if data is not None else None
     new: Optional[str] = base64.b64encode(raw).decode("ascii") if raw is not None else None
-    copy.checksum_value = new
-    copy.checksum_type = "FULL_OBJECT" if new else None
-    copy.checksum_parts = None
-    if new is None:
-        copy.checksum_algorithm = None
-    if old and resp.body:
+    engine.set_checksum(bucket, key, StoredChecksum(old.algorithm, new, "FULL_OBJECT") if old and new else None)
+    if old is not None and resp.body:
         element = "Checksum" + algorithm.upper()
-        pattern = re.compile(("<%s>%s</%s>" % (element, re.escape(old), element)).encode("ascii"))
+        pattern = re.compile(("<%s>%s</%s>" % (element, re.escape(old.value), element)).encode("ascii"))
         replacement = ("<%s>%s</%s>" % (element, new, element)).encode("ascii") if new else b""
         resp.body = pattern.sub(replacement, resp.body)

@@ -40,13 +40,15 @@ import sqlite3
 import stat
 import tempfile
 import threading
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
+
+if TYPE_CHECKING:
+    from .engine import MotoEngine
 
 FORMAT = 1
 DB_FILE = "state.db"
 CREDENTIALS_FILE = "credentials.json"
 INLINE_MAX = 4096
-_ALLOWED_MODULES = ("moto.", "requests.structures", "collections", "werkzeug.datastructures")
 _BLOB_ATTR = "_ibm_cos_emulator_blob"  # a body's digest cached on the engine object
 
 _SCHEMA = """
@@ -83,10 +85,16 @@ def check_private(path: str) -> None:
 # -- the data-only codec ------------------------------------------------------------------------------
 
 class Codec:
-    """JSON for engine objects; bodies go to a :class:`BlobStore`."""
+    """JSON for engine records; bodies go to a :class:`BlobStore`.
 
-    def __init__(self, blobs: "BlobStore") -> None:
+    ``modules``: the module prefixes of the classes a record may hold; ``body_attribute``: the
+    attribute of a record object that holds its body (a spooled file, stored as a blob).
+    """
+
+    def __init__(self, blobs: "BlobStore", modules: Tuple[str, ...], body_attribute: str) -> None:
         self.blobs = blobs
+        self.modules = modules
+        self.body_attribute = body_attribute
         self.used: Set[str] = set()
 
     def dumps(self, value: Any) -> str:
@@ -114,14 +122,14 @@ class Codec:
         if isinstance(v, tempfile.SpooledTemporaryFile):
             v.seek(0)
             return {"$file": self.body(v.read())}
-        if _is_lock(v):
+        if isinstance(v, _LOCK_TYPES):
             return {"$lock": type(v).__name__}
         state = getattr(v, "__dict__", None)
-        if state is not None and state.get("_value_buffer") is not None:
+        if state is not None and state.get(self.body_attribute) is not None:
             return self.encode_key(v)
         cls = type(v)
         name = f"{cls.__module__}:{cls.__qualname__}"
-        if not cls.__module__.startswith(_ALLOWED_MODULES):
+        if not cls.__module__.startswith(self.modules):
             raise TypeError(f"cannot store a {name}")
         out: Dict[str, Any] = {"$o": name}
         if isinstance(v, dict):
@@ -140,7 +148,7 @@ class Codec:
     def encode_key(self, key: Any) -> Any:
         """An engine object with a body: the body's digest is cached on it, so rewriting a row
         that holds many versions hashes only the new ones."""
-        buf = getattr(key, "_value_buffer", None)
+        buf = getattr(key, self.body_attribute, None)
         cached = getattr(key, _BLOB_ATTR, None)
         if buf is None:
             return self.encode(key)
@@ -155,9 +163,9 @@ class Codec:
             ref = cached
             if "$blob" in ref:
                 self.used.add(ref["$blob"])
-        state = {k: x for k, x in key.__dict__.items() if k not in (_BLOB_ATTR, "_value_buffer")}
+        state = {k: x for k, x in key.__dict__.items() if k not in (_BLOB_ATTR, self.body_attribute)}
         encoded = {k: self.encode(x) for k, x in state.items()}
-        encoded["_value_buffer"] = {"$file": ref}
+        encoded[self.body_attribute] = {"$file": ref}
         cls = type(key)
         return {"$o": f"{cls.__module__}:{cls.__qualname__}", "$a": encoded}
 
@@ -201,7 +209,7 @@ class Codec:
 
     def _object(self, v: Dict[str, Any]) -> Any:
         module_name, _, qualname = str(v["$o"]).partition(":")
-        if not module_name.startswith(_ALLOWED_MODULES) or not qualname:
+        if not module_name.startswith(self.modules) or not qualname:
             raise ValueError(f"refusing to restore a {v['$o']}")
         target: Any = importlib.import_module(module_name)
         for part in qualname.split("."):
@@ -214,7 +222,7 @@ class Codec:
             dict.update(obj, {_hashable(self.decode(k)): self.decode(x) for k, x in v["$kv"]})
         if "$a" in v:
             obj.__dict__.update({k: self.decode(x) for k, x in v["$a"].items()})
-            ref = v["$a"].get("_value_buffer")
+            ref = v["$a"].get(self.body_attribute)
             if isinstance(ref, dict) and isinstance(ref.get("$file"), dict):
                 obj.__dict__[_BLOB_ATTR] = ref["$file"]
         return obj
@@ -224,8 +232,8 @@ def _hashable(v: Any) -> Any:
     return tuple(v) if isinstance(v, list) else v
 
 
-def _is_lock(v: Any) -> bool:
-    return type(v).__name__ in ("lock", "RLock", "_RLock") and hasattr(v, "acquire")
+# the lock types engine objects hold (stored as a fresh lock of the kind)
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 
 
 class BlobStore:
@@ -380,54 +388,51 @@ class Store:
         self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))])
 
     # -- writing what a request changed -------------------------------------------------------------------
-    def sync(self, engine: Any, state: Any, bucket: str, keys: Iterable[str] = (), bucket_row: bool = False,
+    def sync(self, engine: "MotoEngine", state: Any, bucket: str, keys: Iterable[str] = (), bucket_row: bool = False,
              uploads_for: Iterable[str] = (), part: Optional[Tuple[str, int]] = None) -> None:
         """Write the rows of ``bucket`` (when ``bucket_row``), its ``keys``, the uploads of the keys in
         ``uploads_for`` and one ``part`` (upload id, number) -- as the engine holds them now."""
-        codec = Codec(self.blobs)
+        codec = _codec(self.blobs, engine)
         ops: List[Tuple[str, Tuple[Any, ...]]] = []
-        b = engine.bucket(bucket)
-        if b is None:
+        if not engine.has_bucket(bucket):
             ops += [("DELETE FROM buckets WHERE name=?", (bucket,)), ("DELETE FROM objects WHERE bucket=?", (bucket,)),
                     ("DELETE FROM uploads WHERE bucket=?", (bucket,)), ("DELETE FROM parts WHERE bucket=?", (bucket,))]
             self._tx(ops)
             return
-        tags = engine.backend.tagger.tags if hasattr(engine.backend, "tagger") else {}
         if bucket_row:
             ops.append(("INSERT OR REPLACE INTO buckets VALUES (?, ?, ?)",
-                        (bucket, codec.dumps(_bucket_record(b, tags)), _cos_json(state.buckets.get(bucket)))))
+                        (bucket, codec.dumps(engine.bucket_record(bucket)), _cos_json(state.buckets.get(bucket)))))
         for key in keys:
-            versions = [v for v in dict.get(b.keys, key, [])]
+            versions, version_tags = engine.key_record(bucket, key)
             if not versions:
                 ops.append(("DELETE FROM objects WHERE bucket=? AND key=?", (bucket, key)))
                 continue
-            encoded = json.dumps([_encode_version(codec, v) for v in versions], separators=(",", ":"))
-            version_tags = {v.arn: dict(tags[v.arn]) for v in versions
-                            if hasattr(v, "arn") and getattr(v, "arn", None) in tags}
+            encoded = json.dumps([codec.encode(v) for v in versions], separators=(",", ":"))
             ops.append(("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
                         (bucket, key, encoded, _cos_json(state.retention.get((bucket, key))),
                          json.dumps(version_tags) if version_tags else None)))
         for key in uploads_for:
-            current = {uid: mp for uid, mp in b.multiparts.items() if mp.key_name == key}
-            with self._lock:
-                stored = [r[0] for r in self.db.execute("SELECT upload_id FROM uploads WHERE bucket=? AND key=?",
-                                                        (bucket, key))]
-            for uid in stored:
-                if uid not in current:
-                    ops += [("DELETE FROM uploads WHERE bucket=? AND upload_id=?", (bucket, uid)),
-                            ("DELETE FROM parts WHERE bucket=? AND upload_id=?", (bucket, uid))]
-            for uid, mp in current.items():
-                record = dict(mp.__dict__)
-                record["parts"] = {}
-                ops.append(("INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?)",
-                            (bucket, uid, key, codec.dumps(_shell(mp, record)))))
-        if part is not None:
-            mp = b.multiparts.get(part[0])
-            found = mp.parts.get(part[1]) if mp is not None else None
-            if found is not None:
-                ops.append(("INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?)",
-                            (bucket, part[0], part[1], json.dumps(codec.encode_key(found), separators=(",", ":")))))
+            ops += self._upload_rows(codec, engine.upload_records(bucket, key), bucket, key)
+        found = engine.part_record(bucket, part[0], part[1]) if part is not None else None
+        if part is not None and found is not None:
+            ops.append(("INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?)",
+                        (bucket, part[0], part[1], json.dumps(codec.encode_key(found), separators=(",", ":")))))
         self._tx(ops)
+
+    def _upload_rows(self, codec: Codec, current: Dict[str, Any], bucket: str,
+                     key: str) -> List[Tuple[str, Tuple[Any, ...]]]:
+        """Rows that make the stored uploads into ``key`` the ``current`` ones (by upload id)."""
+        ops: List[Tuple[str, Tuple[Any, ...]]] = []
+        with self._lock:
+            stored = [r[0] for r in self.db.execute("SELECT upload_id FROM uploads WHERE bucket=? AND key=?",
+                                                    (bucket, key))]
+        for uid in stored:
+            if uid not in current:
+                ops += [("DELETE FROM uploads WHERE bucket=? AND upload_id=?", (bucket, uid)),
+                        ("DELETE FROM parts WHERE bucket=? AND upload_id=?", (bucket, uid))]
+        for uid, upload in current.items():
+            ops.append(("INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?)", (bucket, uid, key, codec.dumps(upload))))
+        return ops
 
     def write_tokens(self, rows: Iterable[Tuple[str, str, str, float]], drop: Iterable[Tuple[str, str]] = ()) -> None:
         ops: List[Tuple[str, Tuple[Any, ...]]] = [("DELETE FROM tokens WHERE kind=? AND id=?", tuple(d)) for d in drop]
@@ -438,15 +443,9 @@ class Store:
         self._tx([(f"DELETE FROM {t}", ()) for t in ("buckets", "objects", "uploads", "parts", "tokens")])
 
     # -- loading -------------------------------------------------------------------------------------------
-    def load(self, engine: Any, state: Any) -> Dict[str, Any]:
+    def load(self, engine: "MotoEngine", state: Any) -> Dict[str, Any]:
         """Rebuild the engine's buckets and the COS state; returns the token rows."""
-        from moto.s3.models import s3_backends
-
-        from .engine import PARTITION
-
-        codec = Codec(self.blobs)
-        backend = engine.backend
-        tags = backend.tagger.tags if hasattr(backend, "tagger") else None
+        codec = _codec(self.blobs, engine)
         with self._lock:
             buckets = self.db.execute("SELECT name, engine, cos FROM buckets").fetchall()
             objects = self.db.execute("SELECT bucket, key, versions, retention, tags FROM objects").fetchall()
@@ -454,32 +453,22 @@ class Store:
             parts = self.db.execute("SELECT bucket, upload_id, part_number, engine FROM parts").fetchall()
             tokens = self.db.execute("SELECT kind, id, record, expires FROM tokens").fetchall()
         for name, record, cos in buckets:
-            data = codec.loads(record)
-            bucket = data["bucket"]
-            backend.buckets[name] = bucket
-            s3_backends.bucket_accounts[name] = (PARTITION, engine.account_id)
-            if tags is not None and data.get("tags"):
-                tags[bucket.arn] = data["tags"]
+            engine.restore_bucket(name, codec.loads(record))
             if cos:
                 state.buckets[name] = _bucket_meta(cos)
         for bucket_name, key, versions, retention, key_tags in objects:
-            bucket = backend.buckets.get(bucket_name)
-            if bucket is None:
+            if not engine.has_bucket(bucket_name):
                 continue
-            dict.__setitem__(bucket.keys, key, [codec.decode(v) for v in json.loads(versions)])
+            engine.restore_key(bucket_name, key, [codec.decode(v) for v in json.loads(versions)],
+                               json.loads(key_tags) if key_tags else {})
             if retention:
                 state.retention[(bucket_name, key)] = _retention(retention)
-            if tags is not None and key_tags:
-                tags.update(json.loads(key_tags))
         for bucket_name, upload_id, record in uploads:
-            bucket = backend.buckets.get(bucket_name)
-            if bucket is not None:
-                bucket.multiparts[upload_id] = codec.loads(record)
+            if engine.has_bucket(bucket_name):
+                engine.restore_upload(bucket_name, upload_id, codec.loads(record))
         for bucket_name, upload_id, number, record in parts:
-            bucket = backend.buckets.get(bucket_name)
-            mp = bucket.multiparts.get(upload_id) if bucket is not None else None
-            if mp is not None:
-                mp.parts[int(number)] = codec.loads(record)
+            if engine.has_upload(bucket_name, upload_id):
+                engine.restore_part(bucket_name, upload_id, int(number), codec.loads(record))
         self.blobs.collect(codec.used)
         return {"tokens": tokens}
 
@@ -502,24 +491,5 @@ class Store:
         os.replace(tmp, path)
 
 
-def _shell(obj: Any, state: Dict[str, Any]) -> Any:
-    """A stand-in with ``obj``'s class and the given attributes (for encoding a trimmed copy)."""
-    cls: Any = type(obj)  # any class, copied without running its __init__
-    clone = cls.__new__(cls)
-    clone.__dict__.update(state)
-    return clone
-
-
-def _bucket_record(bucket: Any, tags: Dict[str, Any]) -> Dict[str, Any]:
-    state = dict(bucket.__dict__)
-    state["keys"] = type(bucket.keys)()
-    state["multiparts"] = type(bucket.multiparts)()
-    out: Dict[str, Any] = {"bucket": _shell(bucket, state)}
-    arn = getattr(bucket, "arn", None)
-    if arn in tags:
-        out["tags"] = dict(tags[arn])
-    return out
-
-
-def _encode_version(codec: Codec, version: Any) -> Any:
-    return codec.encode(version)
+def _codec(blobs: BlobStore, engine: "MotoEngine") -> Codec:
+    return Codec(blobs, engine.RECORD_MODULES, engine.BODY_ATTRIBUTE)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple, TypeVar
 
 from .errors import CosError, invalid_argument, invalid_request, malformed_xml, request_document
 from .state import BucketMeta, LegalHold, Protection, Retention
 from .wire import iso8601, parse_timestamp
 from .xmlutil import child_text, render
 
+T = TypeVar("T")
 MAX_RETENTION_DAYS = 365243
 DAY = 86400
 MAX_LEGAL_HOLDS = 100
@@ -96,6 +97,14 @@ def validate_hold_id(hold_id: str) -> None:
                                ArgumentName="RetentionLegalHoldId", ArgumentValue=hold_id[:80])
 
 
+def _parsed(text: str, parse: Callable[[str], T], message: str, argument: str) -> T:
+    """``parse(text)``, or 400 InvalidArgument naming ``argument`` when the text does not parse."""
+    try:
+        return parse(text)
+    except ValueError:
+        raise invalid_argument(message, ArgumentName=argument, ArgumentValue=text) from None
+
+
 def _period_in_range(period: int, prot: Protection) -> None:
     if period == -1:
         if not prot.permanent:
@@ -135,20 +144,14 @@ def retention_for_write(bucket: BucketMeta, headers: Mapping[str, str], now: _dt
     else:
         holds = []
         if period_text is not None:
-            try:
-                period = int(period_text)
-            except ValueError:
-                raise invalid_argument("Retention-Period must be an integer number of seconds.",
-                                       ArgumentName="Retention-Period", ArgumentValue=period_text) from None
+            period = _parsed(period_text, int, "Retention-Period must be an integer number of seconds.",
+                             "Retention-Period")
             if period < -1:
                 raise invalid_argument("Retention-Period must not be negative.",
                                        ArgumentName="Retention-Period", ArgumentValue=period_text)
         elif date_text is not None:
-            try:
-                until = parse_timestamp(date_text)
-            except ValueError:
-                raise invalid_argument("Retention-Expiration-Date must be an ISO 8601 date.",
-                                       ArgumentName="Retention-Expiration-Date", ArgumentValue=date_text) from None
+            until = _parsed(date_text, parse_timestamp, "Retention-Expiration-Date must be an ISO 8601 date.",
+                            "Retention-Expiration-Date")
             period = max(0, math.ceil((until - now).total_seconds()))
         else:
             period = prot.default_days * DAY
@@ -203,18 +206,11 @@ def extend_retention(ret: Retention, bucket: BucketMeta, headers: Mapping[str, s
         raise invalid_request("The object is retained indefinitely; its retention cannot be extended.")
     created = ret.created
     if name == "new-retention-expiration-date":
-        try:
-            new_exp = parse_timestamp(text)
-        except ValueError:
-            raise invalid_argument("New-Retention-Expiration-Date must be an ISO 8601 date.",
-                                   ArgumentName="New-Retention-Expiration-Date", ArgumentValue=text) from None
+        new_exp = _parsed(text, parse_timestamp, "New-Retention-Expiration-Date must be an ISO 8601 date.",
+                          "New-Retention-Expiration-Date")
         new_period = math.ceil((new_exp - created).total_seconds())
     else:
-        try:
-            seconds = int(text)
-        except ValueError:
-            raise invalid_argument(f"{name} must be an integer number of seconds.",
-                                   ArgumentName=name, ArgumentValue=text) from None
+        seconds = _parsed(text, int, f"{name} must be an integer number of seconds.", name)
         if name == "new-retention-period" and seconds == -1:
             prot = bucket.protection
             if prot is None or not prot.permanent:

@@ -3,7 +3,8 @@
 A request is routed once, from its method, whether it names a bucket and a key, and the one
 *sub-resource* in its query string (``?acl``, ``?uploads``, ``?legalHold`` ...). Everything the
 COS layer decides afterwards -- authorization, Immutable Object Storage (WORM) rules, which
-handler answers -- is keyed by the resulting :class:`Route`, never by re-reading the query.
+handler answers (``cos.HANDLERS``, built from the routes' ``handler`` names) -- is keyed by the
+resulting :class:`Route`, never by re-reading the query.
 
 * Query parameters that are neither a sub-resource nor a known parameter are ignored (as S3
   ignores them) and are not passed on to the engine, so they cannot change what it does.
@@ -34,7 +35,7 @@ class Route:
     level: str
     selector: Optional[str]  # the sub-resource query key; None for the plain form
     operation: str
-    handler: Optional[str] = None  # CosLayer method; None: the engine (moto) answers
+    handler: Optional[str] = None  # the CosLayer method that answers; None: the engine (moto) as it is
     effect: str = READ  # OVERWRITE / DELETE are refused on retained or held objects
     copy: bool = False  # reads another object named by x-amz-copy-source
     supported: bool = True  # False: refused (``refusal``) after the gate has authorized the caller
@@ -43,6 +44,11 @@ class Route:
     @property
     def key(self) -> Tuple[str, str, Optional[str]]:
         return (self.method, self.level, self.selector)
+
+    @property
+    def handler_key(self) -> Tuple[str, str, Optional[str], bool]:
+        """The key of the COS layer's handler table (a copy is answered apart from a plain PUT)."""
+        return (self.method, self.level, self.selector, self.copy)
 
 
 def _r(method: str, level: str, selector: Optional[str], operation: str, handler: Optional[str] = None,
@@ -129,7 +135,7 @@ def _object_routes() -> List[Route]:
         _r("PUT", OBJECT, None, "PutObject", "put_object", OVERWRITE),
         _r("DELETE", OBJECT, None, "DeleteObject", "delete_object", DELETE),
         _r("POST", OBJECT, "uploads", "CreateMultipartUpload", "create_multipart", WRITE),
-        _r("PUT", OBJECT, "uploadId", "UploadPart", "upload_part", WRITE),
+        _r("PUT", OBJECT, "uploadId", "UploadPart", None, WRITE),
         _r("POST", OBJECT, "uploadId", "CompleteMultipartUpload", "complete_multipart", OVERWRITE),
         _r("DELETE", OBJECT, "uploadId", "AbortMultipartUpload", None, WRITE),
         _r("GET", OBJECT, "uploadId", "ListParts"),
@@ -175,7 +181,7 @@ ROUTES: Tuple[Route, ...] = tuple(_table())
 _BY_KEY: Dict[Tuple[str, str, Optional[str]], Route] = {r.key: r for r in ROUTES}
 # CopyObject and UploadPartCopy are PutObject / UploadPart with an x-amz-copy-source header
 COPY_OBJECT = _r("PUT", OBJECT, None, "CopyObject", "copy_object", OVERWRITE, copy=True)
-UPLOAD_PART_COPY = _r("PUT", OBJECT, "uploadId", "UploadPartCopy", "upload_part", WRITE, copy=True)
+UPLOAD_PART_COPY = _r("PUT", OBJECT, "uploadId", "UploadPartCopy", None, WRITE, copy=True)
 
 SELECTORS = frozenset(r.selector for r in ROUTES if r.selector) | {"session", "website-redirect"}
 

@@ -9,9 +9,9 @@ import hmac
 import time
 from email.utils import parsedate_to_datetime
 from hashlib import sha1
-from typing import Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Tuple
 
-from .sigv4 import SigV4Error, signature_mismatch, unknown_access_key, uri_candidates
+from .sigv4 import KeyedVerifier, SigV4Error, signature_mismatch, uri_candidates
 
 # query parameters that are part of the signed resource
 SUBRESOURCES = frozenset("""
@@ -42,18 +42,8 @@ def string_to_sign(method: str, headers: Mapping[str, str], date_line: str, reso
             f"{date_line}\n{amz_lines}{resource}")
 
 
-class SigV2Verifier:
-    def __init__(self, lookup: Callable[[str], Optional[str]], now: Callable[[], float],
-                 max_skew: Optional[float] = 900.0) -> None:
-        self._lookup = lookup
-        self._now = now
-        self.max_skew = max_skew
-
-    def _secret(self, access_key: str) -> str:
-        secret = self._lookup(access_key)
-        if secret is None:
-            raise unknown_access_key()
-        return secret
+class SigV2Verifier(KeyedVerifier):
+    """Verifies V2 (HMAC-SHA1) signatures against a lookup of HMAC secret keys."""
 
     def _match(self, secret: str, method: str, headers: Mapping[str, str], date_line: str, raw_path: str,
                query: List[Tuple[str, str]], bucket_prefix: str, signature: str, access_key: str) -> None:
@@ -76,7 +66,7 @@ class SigV2Verifier:
         access_key, sep, signature = credential.rpartition(":")
         if not sep or not access_key:
             raise SigV4Error(400, "InvalidArgument", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")
-        secret = self._secret(access_key)
+        secret = self.secret(access_key)
         date_text = headers.get("x-amz-date") or headers.get("date") or ""
         if not date_text:
             raise SigV4Error(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
@@ -105,7 +95,7 @@ class SigV2Verifier:
         if not expires.isdigit():
             raise SigV4Error(403, "AccessDenied", "Query-string authentication requires the Signature, Expires "
                                                   "and AWSAccessKeyId parameters")
-        secret = self._secret(access_key)
+        secret = self.secret(access_key)
         if self._now() > int(expires):
             raise SigV4Error(403, "AccessDenied", "Request has expired")
         self._match(secret, method, headers, expires, raw_path, query, bucket_prefix, signature, access_key)
@@ -115,7 +105,7 @@ class SigV2Verifier:
         """Check a V2 POST form (``AWSAccessKeyId``, ``policy``, ``signature``); returns the access key id."""
         lower = {k.lower(): v for k, v in fields.items()}
         access_key = lower.get("awsaccesskeyid", "")
-        secret = self._secret(access_key)
+        secret = self.secret(access_key)
         if not hmac.compare_digest(sign(secret, lower.get("policy", "")), lower.get("signature", "")):
             raise signature_mismatch()
         return access_key

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote
 
+from .errors import CosError
+
 ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
@@ -29,15 +31,8 @@ _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _SPACES = re.compile(r"\s+")
 
 
-class SigV4Error(Exception):
-    """A request whose SigV4 authentication fails (status, S3 error code, message)."""
-
-    def __init__(self, status: int, code: str, message: str, **extra: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.extra: Dict[str, str] = dict(extra)
+class SigV4Error(CosError):
+    """A request whose SigV4 (or V2) authentication fails (status, S3 error code, message)."""
 
 
 def signature_mismatch(**extra: str) -> SigV4Error:
@@ -191,8 +186,8 @@ class Verified:
 SecretLookup = Callable[[str], Optional[str]]
 
 
-class SigV4Verifier:
-    """Verifies SigV4 signatures against a lookup of HMAC secret keys."""
+class KeyedVerifier:
+    """A signature verifier: a lookup of HMAC secret keys, a clock and the clock skew allowed."""
 
     def __init__(self, lookup: SecretLookup, now: Callable[[], float],
                  max_skew: Optional[float] = 900.0) -> None:
@@ -206,6 +201,10 @@ class SigV4Verifier:
         if secret is None:
             raise unknown_access_key()
         return secret
+
+
+class SigV4Verifier(KeyedVerifier):
+    """Verifies SigV4 signatures against a lookup of HMAC secret keys."""
 
     @staticmethod
     def _check_scope(cred: Credential, amz_date: str) -> None:

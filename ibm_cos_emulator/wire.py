@@ -267,3 +267,37 @@ def xml_response(status: int, body: str, headers: Optional[Headers] = None) -> R
     hdrs.set("Content-Type", "application/xml")
     return Response(status=status, headers=hdrs, body=data)
 
+
+
+# -- what the COS layer reads and writes of the engine's objects (see engine.MotoEngine) -------------
+
+@dataclass(frozen=True)
+class StoredChecksum:
+    """An object's checksum as the emulator keeps it: algorithm, base64 value, type and part count.
+
+    ``type`` is COMPOSITE (``value`` is the checksum of the parts' digests over ``parts`` parts),
+    FULL_OBJECT, or None (a PutObject checksum, shown bare).
+    """
+
+    algorithm: str
+    value: str
+    type: Optional[str] = None
+    parts: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One stored object version, as far as the COS layer needs to know it."""
+
+    lock_mode: Optional[str] = None  # S3 Object Lock retention mode
+    lock_until: Optional[str] = None  # S3 Object Lock retain-until date, as stored
+    upload_id: Optional[str] = None  # the multipart upload it was completed from
+    checksum: Optional[StoredChecksum] = None
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """An open multipart upload: the checksum algorithm and type asked for when it was created."""
+
+    algorithm: str = ""
+    type: str = ""
