@@ -38,7 +38,7 @@ def convert_to_response_dict(http_response: AWSResponse, operation_model: Any) -
     response: Dict[str, Any] = {
         "headers": http_response.headers,
         "status_code": http_response.status_code,
-        "context": {"operation_name": operation_model.name},
+        "context": {"operation_name": operation_model.name, "service_model": operation_model.service_model},
     }
     if response["status_code"] >= 300 or not operation_model.has_streaming_output:
         response["body"] = http_response.content

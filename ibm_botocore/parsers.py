@@ -452,12 +452,12 @@ class RestXMLParser(ResponseParser):
         lowered: Mapping[str, str],
         shape: Optional[StructureShape],
     ) -> None:
-        service = None if shape is None else service_model_of(shape)
+        context = response.get("context") or {}
+        service = context.get("service_model") or (None if shape is None else service_model_of(shape))
         code = result["Error"].get("Code")
         if service is None or not isinstance(code, str) or not code:
             return
-        operation_name = (response.get("context") or {}).get("operation_name")
-        error_shape = service.modeled_error_shape(code, operation_name)
+        error_shape = service.modeled_error_shape(code, context.get("operation_name"))
         if error_shape is None:
             return
         fields: Dict[str, Any] = {}

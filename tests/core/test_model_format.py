@@ -77,6 +77,12 @@ MODEL: Dict[str, Any] = {
             "output": {"shape": "TouchOutput"},
             "errors": [{"shape": "NoSuchThing"}],
         },
+        "ForgetThing": {
+            "name": "ForgetThing",
+            "http": {"method": "DELETE", "requestUri": "/forget/{Name}"},
+            "input": {"shape": "NameRequest"},
+            "errors": [{"shape": "ThingArchived"}],
+        },
         "StreamThings": {
             "name": "StreamThings",
             "http": {"method": "POST", "requestUri": "/stream"},
@@ -305,6 +311,16 @@ def test_modeled_error_members_at_the_top_level(data_path, monkeypatch):
                                  "AccessTier": "DEEP", "RestoreDays": "7"}
     assert response["ResponseMetadata"]["RequestId"] == "SCRIPTED"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert type(info.value).__name__ == "ThingArchived"
+
+
+def test_modeled_error_of_an_operation_without_output(data_path, monkeypatch):
+    with ScriptedServer([respond(409, ARCHIVED)]) as server:
+        client = make_client(data_path, monkeypatch, server.endpoint)
+        with pytest.raises(ClientError) as info:
+            client.forget_thing(Name="n")
+    assert info.value.response["StorageClass"] == "GLACIER"
+    assert info.value.response["RestoreDays"] == 7
     assert type(info.value).__name__ == "ThingArchived"
 
 
