@@ -220,3 +220,26 @@ def test_session_hands_its_settings_to_both_transports() -> None:
     assert (pooled._timeout.connect_timeout, pooled._timeout.read_timeout, pooled._max_pool_connections) == (3, 7, 4)
     assert pooled._socket_options == [(6, 1, 1)]
     session.close()
+
+
+# -- what moved to a lower module is still where it was ---------------------------------------
+def test_moved_names_keep_their_public_home() -> None:
+    import pickle
+
+    from ibm_botocore import _credbase, _transport, credentials, httpsession, iam
+
+    assert credentials.Credentials is _credbase.Credentials is iam.Credentials
+    assert credentials.ReadOnlyCredentials is _credbase.ReadOnlyCredentials
+    assert (credentials.Credentials.__module__, credentials.ReadOnlyCredentials.__module__) == (
+        "ibm_botocore.credentials", "ibm_botocore.credentials")
+    assert issubclass(iam.OAuth2Credentials, credentials.Credentials)
+    assert credentials.OAuth2Credentials is iam.OAuth2Credentials
+    frozen = pickle.loads(pickle.dumps(credentials.Credentials("AKID", "secret", "tok").get_frozen_credentials()))
+    assert frozen == credentials.ReadOnlyCredentials("AKID", "secret", "tok")
+    assert httpsession.SEND_BLOCK_SIZE == _transport.SEND_BLOCK_SIZE == 1024 * 1024
+    assert httpsession.short_file is _transport.short_file
+    assert httpsession._request_target("http://h:1/a/b?x=1") == "/a/b?x=1"
+    assert httpsession._request_target("https://h?x") == "/?x"
+    error = httpsession.short_file(3, 10)
+    assert type(error).__name__ == "HTTPClientError"
+    assert str(error) == "The HTTP client failed unexpectedly: request body: the file ended after 3 of 10 bytes"
