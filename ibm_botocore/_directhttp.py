@@ -35,9 +35,9 @@ import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type
 
 from ibm_botocore._headercheck import _GOOD_NAMES, bad_name, first_bad_header, refuse_headers
+from ibm_botocore._transport import TransportSettings, short_file
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from ibm_botocore.context import FramedBody, SendfileBody, ViewReadableBody
-from ibm_botocore.httpsession import short_file
 from ibm_botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -259,11 +259,11 @@ class _Connection:
 class DirectTransport:
     """Sends requests over pooled direct connections (``URLLib3Session`` without a proxy)."""
 
-    def __init__(self, settings: Any) -> None:
-        self._connect_timeout, self._read_timeout = settings._timeouts
-        self._max_idle = max(1, int(settings._max_pool_connections))
-        self._socket_options = settings._socket_options
-        self._settings = settings
+    def __init__(self, settings: TransportSettings) -> None:
+        self._connect_timeout, self._read_timeout = settings.connect_timeout, settings.read_timeout
+        self._max_idle = max(1, int(settings.max_pool_connections))
+        self._socket_options = settings.socket_options
+        self._tls = settings.tls
         self._idle: Dict[Tuple[str, str, int], List[_Connection]] = {}
         self._lock = threading.Lock()
         self._ssl_context: Optional["ssl.SSLContext"] = None
@@ -272,7 +272,7 @@ class DirectTransport:
     def _tls_context(self) -> "ssl.SSLContext":
         if self._ssl_context is None:
             _load_ssl()
-            self._ssl_context = self._settings._tls.ssl_context()
+            self._ssl_context = self._tls.ssl_context()
         return self._ssl_context
 
     def _checkout(self, key: Tuple[str, str, int], url: str) -> Tuple[_Connection, bool]:

@@ -25,6 +25,7 @@ from urllib3.util.retry import Retry
 from urllib3.util.timeout import Timeout
 
 from ibm_botocore._headercheck import first_bad_header, refuse_headers
+from ibm_botocore._transport import SEND_BLOCK_SIZE, TransportSettings, request_target, short_file
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from ibm_botocore.context import SendfileBody
 from ibm_botocore.exceptions import (
@@ -38,7 +39,6 @@ from ibm_botocore.exceptions import (
     ResponseStreamingError,
     SSLError,
 )
-from ibm_botocore.httpsession import SEND_BLOCK_SIZE, _request_target, short_file
 
 _NO_RETRIES = Retry(total=False, redirect=False, raise_on_status=False)
 # The send block size is a pool setting from urllib3 2.0 on; urllib3 1.26 rejects the
@@ -47,15 +47,14 @@ _URLLIB3_2 = int(urllib3.__version__.split(".", 1)[0]) >= 2
 
 
 class Urllib3Transport:
-    """Pools and sending for one ``URLLib3Session`` (whose settings it reads)."""
+    """Pools and sending for one ``URLLib3Session``, built from its ``TransportSettings``."""
 
-    def __init__(self, settings: Any) -> None:
-        self._tls = settings._tls
-        self._proxy_config = settings._proxy_config
-        connect, read = settings._timeouts
-        self._timeout = Timeout(connect=connect, read=read)
-        self._max_pool_connections = settings._max_pool_connections
-        self._socket_options = settings._socket_options
+    def __init__(self, settings: TransportSettings) -> None:
+        self._tls = settings.tls
+        self._proxy_config = settings.proxies
+        self._timeout = Timeout(connect=settings.connect_timeout, read=settings.read_timeout)
+        self._max_pool_connections = settings.max_pool_connections
+        self._socket_options = settings.socket_options
         # http and https pools apart, so an http-only client never builds a TLS context
         self._managers: Dict[str, urllib3.PoolManager] = {}
         self._proxy_managers: Dict[str, Any] = {}
@@ -131,7 +130,7 @@ class Urllib3Transport:
             raise refuse_headers(bad)
         try:
             pool, proxied = self._pool_for(url)
-            target = url if proxied and url.startswith("http:") else _request_target(url)
+            target = url if proxied and url.startswith("http:") else request_target(url)
             chunked = request.headers.get("Transfer-Encoding", "").lower() in ("chunked", b"chunked")
             headers = dict(request.headers.items())
             if chunked:

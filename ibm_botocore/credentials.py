@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections import namedtuple
 from typing import Any, Callable, Dict, List, Optional
 
+from ibm_botocore._credbase import Credentials, ReadOnlyCredentials
 from ibm_botocore.exceptions import (
     ConfigNotFound,
     ConfigParseError,
@@ -31,36 +31,8 @@ from ibm_botocore.exceptions import (
 
 logger = logging.getLogger(__name__)
 
-ReadOnlyCredentials = namedtuple("ReadOnlyCredentials", ["access_key", "secret_key", "token"])
-
-
-def _mask(value: Optional[str]) -> str:
-    if not value:
-        return repr(value)
-    return "'%s…'" % value[:4] if len(value) > 8 else "'***'"
-
-
-class Credentials:
-    """HMAC access key / secret key (and optional session token)."""
-
-    def __init__(self, access_key: str, secret_key: str, token: Optional[str] = None, method: Optional[str] = None) -> None:
-        self.access_key = access_key
-        self.secret_key = secret_key
-        self.token = token
-        self.method = method if method is not None else "explicit"
-        self._normalize()
-
-    def _normalize(self) -> None:
-        if isinstance(self.access_key, bytes):
-            self.access_key = self.access_key.decode("utf-8")
-        if isinstance(self.secret_key, bytes):
-            self.secret_key = self.secret_key.decode("utf-8")
-
-    def get_frozen_credentials(self) -> ReadOnlyCredentials:
-        return ReadOnlyCredentials(self.access_key, self.secret_key, self.token)
-
-    def __repr__(self) -> str:
-        return "<%s access_key=%s method=%r>" % (self.__class__.__name__, _mask(self.access_key), self.method)
+# Credentials and ReadOnlyCredentials are defined in ibm_botocore._credbase (iam builds on
+# them without importing this module); this module is their public home.
 
 
 class RefreshableCredentials(Credentials):

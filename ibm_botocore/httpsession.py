@@ -12,22 +12,17 @@ import os
 from typing import Any, Dict, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
+from ibm_botocore._transport import SEND_BLOCK_SIZE, TransportSettings, request_target as _request_target, short_file
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from ibm_botocore.tls import ProxySettings, TLSSettings
+
+# SEND_BLOCK_SIZE, short_file and _request_target live in ibm_botocore._transport (shared by
+# both transports, which must not import this module); they stay importable from here.
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 60
 MAX_POOL_CONNECTIONS = 10
-SEND_BLOCK_SIZE = 1024 * 1024
-
-
-def short_file(sent: int, count: int) -> Exception:
-    """What both transports raise when a file body ends early (it shrank while being
-    sent): the public ``HTTPClientError``, retried like any failed send."""
-    from ibm_botocore.exceptions import HTTPClientError
-
-    return HTTPClientError(error="request body: the file ended after %d of %d bytes" % (sent, count))
 
 
 def get_cert_path(verify: Union[bool, str, None]) -> Union[bool, str, None]:
@@ -64,19 +59,20 @@ class URLLib3Session:
         client_cert: Union[str, Tuple[str, str], None] = None,
         proxies_config: Optional[Dict[str, Any]] = None,
     ) -> None:
-        self._verify = verify
-        # The TLS and proxy decisions, made once here for both transports (ibm_botocore.tls).
-        self._tls = TLSSettings(verify, client_cert)
-        self._proxy_config = ProxyConfiguration(proxies, proxies_config)
         if timeout is None:
             timeout = DEFAULT_TIMEOUT
-        if isinstance(timeout, (int, float)):
-            self._timeouts = (timeout, timeout)
-        else:
-            self._timeouts = (timeout[0], timeout[1])
-        self._max_pool_connections = max_pool_connections
-        self._socket_options = socket_options
-        self._cert_file, self._key_file = self._tls.cert_file, self._tls.key_file
+        connect, read = (timeout, timeout) if isinstance(timeout, (int, float)) else (timeout[0], timeout[1])
+        self._proxy_config = ProxyConfiguration(proxies, proxies_config)
+        # The TLS, proxy and connection decisions, made once here for both transports,
+        # which read this value and nothing else of the session.
+        self._settings = TransportSettings(
+            tls=TLSSettings(verify, client_cert),
+            proxies=self._proxy_config,
+            connect_timeout=connect,
+            read_timeout=read,
+            max_pool_connections=max_pool_connections,
+            socket_options=socket_options,
+        )
         self._transport: Optional[Any] = None
         self._direct: Optional[Any] = None
         self._use_direct = os.environ.get("IBM_COS_SDK_HTTP", "direct") != "urllib3"
@@ -86,7 +82,7 @@ class URLLib3Session:
         if transport is None:
             from ibm_botocore._urllib3_transport import Urllib3Transport
 
-            transport = self._transport = Urllib3Transport(self)
+            transport = self._transport = Urllib3Transport(self._settings)
         return transport
 
     def _get_direct(self) -> Any:
@@ -94,7 +90,7 @@ class URLLib3Session:
         if direct is None:
             from ibm_botocore._directhttp import DirectTransport
 
-            direct = self._direct = DirectTransport(self)
+            direct = self._direct = DirectTransport(self._settings)
         return direct
 
     def send(self, request: AWSPreparedRequest) -> AWSResponse:
@@ -118,16 +114,6 @@ class URLLib3Session:
         if self._direct is not None:
             self._direct.close()
             self._direct = None
-
-
-def _request_target(url: str) -> str:
-    """Path and query of a URL (what goes on the request line)."""
-    scheme_end = url.find("://")
-    slash = url.find("/", scheme_end + 3 if scheme_end >= 0 else 0)
-    if slash < 0:
-        query = url.find("?")
-        return "/" + (url[query:] if query >= 0 else "")
-    return url[slash:]
 
 
 _ROUTES: Dict[str, Optional[Tuple[Tuple[str, str, int], str, str]]] = {}

@@ -26,7 +26,7 @@ import time
 from typing import Any, Callable, Dict, Optional
 from urllib.parse import urlencode
 
-from ibm_botocore.credentials import Credentials, ReadOnlyCredentials
+from ibm_botocore._credbase import Credentials, ReadOnlyCredentials
 from ibm_botocore.exceptions import CredentialRetrievalError
 
 logger = logging.getLogger(__name__)

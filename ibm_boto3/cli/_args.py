@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import textwrap
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 DESCRIPTION = """\
 A command line for IBM Cloud Object Storage (and other S3-compatible stores), built on
@@ -119,15 +119,7 @@ def _command(sub: Any, parent: argparse.ArgumentParser, name: str, summary: str,
     return p
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parent = _global_options()
-    parser = argparse.ArgumentParser(prog="cos", description=DESCRIPTION, epilog=EPILOG, parents=[parent],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    from ibm_boto3 import __version__
-
-    parser.add_argument("--version", action="version", version="cos (ibm-cos-sdk %s)" % __version__)
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-
+def _ls(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = _command(sub, parent, "ls", "List buckets, or the objects and folders under a prefix.", """
         cos ls                          buckets (creation date, name)
         cos ls cos://BUCKET[/PREFIX]    objects (date, size, key) and folders (PRE name/) below PREFIX
@@ -137,11 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--human-readable", action="store_true", help="sizes as KiB, MiB, GiB")
     p.add_argument("--summarize", action="store_true", help="print the number of objects and their total size")
 
-    for name, summary in (("cp", "Copy files and objects: upload, download, or a server-side copy."),
-                          ("mv", "Move files and objects: copy, then delete the source once the copy is complete.")):
-        streams = ("\n            cos cp - cos://BUCKET/KEY          upload stdin"
-                   "\n            cos cp cos://BUCKET/KEY -          download to stdout") if name == "cp" else ""
-        p = _command(sub, parent, name, summary, """
+
+def _copy(sub: Any, parent: argparse.ArgumentParser, name: str, summary: str) -> None:
+    """``cp`` and ``mv``: the same arguments; only cp streams stdin and stdout."""
+    streams = ("\n            cos cp - cos://BUCKET/KEY          upload stdin"
+               "\n            cos cp cos://BUCKET/KEY -          download to stdout") if name == "cp" else ""
+    p = _command(sub, parent, name, summary, """
             cos %(n)s FILE cos://BUCKET/KEY       upload (KEY ending in / or empty: the file name is added)
             cos %(n)s cos://BUCKET/KEY FILE|DIR   download (to a temporary name, renamed when complete)
             cos %(n)s cos://B1/K1 cos://B2/K2     server-side copy%(streams)s
@@ -149,13 +142,23 @@ def build_parser() -> argparse.ArgumentParser:
             Recursive transfers use the SDK's directory engine (files in parallel, parts within files);
             --include / --exclude select paths relative to SOURCE. Key Protect encryption is a
             bucket setting (cos mb --kms-root-key-crn): objects written there use its root key.""" % {"n": name, "streams": streams})
-        p.add_argument("source", metavar="SOURCE", help="local path, cos://BUCKET/KEY, or -")
-        p.add_argument("destination", metavar="DESTINATION", help="local path, cos://BUCKET/KEY, or -")
-        _recursive(p, "copy every file below SOURCE (a directory or a key prefix)")
-        _filters(p)
-        p.add_argument("--dryrun", action="store_true", help="print what would be done, do nothing")
-        _upload_options(p)
+    p.add_argument("source", metavar="SOURCE", help="local path, cos://BUCKET/KEY, or -")
+    p.add_argument("destination", metavar="DESTINATION", help="local path, cos://BUCKET/KEY, or -")
+    _recursive(p, "copy every file below SOURCE (a directory or a key prefix)")
+    _filters(p)
+    p.add_argument("--dryrun", action="store_true", help="print what would be done, do nothing")
+    _upload_options(p)
 
+
+def _cp(sub: Any, parent: argparse.ArgumentParser) -> None:
+    _copy(sub, parent, "cp", "Copy files and objects: upload, download, or a server-side copy.")
+
+
+def _mv(sub: Any, parent: argparse.ArgumentParser) -> None:
+    _copy(sub, parent, "mv", "Move files and objects: copy, then delete the source once the copy is complete.")
+
+
+def _sync(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = _command(sub, parent, "sync", "Make DESTINATION hold what SOURCE holds, transferring only what differs.", """
         cos sync DIR cos://BUCKET/PREFIX   upload new and changed files
         cos sync cos://BUCKET/PREFIX DIR   download new and changed objects
@@ -175,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--size-only", action="store_true", help="compare sizes only")
     _upload_options(p)
 
+
+def _rm(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = _command(sub, parent, "rm", "Delete objects.", """
         cos rm cos://BUCKET/KEY           one object
         cos rm -r cos://BUCKET/PREFIX     every object below PREFIX (DeleteObjects, 1,000 keys a request)""")
@@ -183,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(p)
     p.add_argument("--dryrun", action="store_true", help="print what would be deleted, delete nothing")
 
+
+def _mb(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = _command(sub, parent, "mb", "Make a bucket.", """
         cos mb cos://BUCKET [--location us-south-standard]
         cos mb cos://BUCKET --kms-root-key-crn CRN     encrypted with a Key Protect / HPCS root key""")
@@ -193,12 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kms-encryption-algorithm", metavar="ALG", default=None,
                    help="with --kms-root-key-crn: the algorithm (default AES256)")
 
+
+def _rb(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = _command(sub, parent, "rb", "Remove a bucket.", """
         cos rb cos://BUCKET            the bucket must be empty
         cos rb --force cos://BUCKET    delete every object (and version, and open multipart upload) first""")
     p.add_argument("path", metavar="cos://BUCKET", help="the bucket to remove")
     p.add_argument("--force", action="store_true", help="empty the bucket first")
 
+
+def _presign(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = _command(sub, parent, "presign", "Print a presigned GET URL for an object (needs HMAC keys).", """
         cos presign cos://BUCKET/KEY --expires-in 600
         Presigned URLs are SigV4 query-string signatures, so they need HMAC credentials
@@ -207,15 +218,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expires-in", metavar="SECONDS", type=int, default=3600,
                    help="validity in seconds (default 3600, at most 604800)")
 
+
+def _cat(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = _command(sub, parent, "cat", "Write objects to stdout.", """
         cos cat cos://BUCKET/KEY [cos://BUCKET/KEY2 ...]""")
     p.add_argument("paths", nargs="+", metavar="cos://BUCKET/KEY", help="objects, written one after the other")
 
+
+def _head(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = _command(sub, parent, "head", "Print an object's (or a bucket's) metadata as JSON.", """
         cos head cos://BUCKET/KEY    HeadObject: size, ETag, Content-Type, metadata, retention, ...
         cos head cos://BUCKET        HeadBucket""")
     p.add_argument("path", metavar="cos://BUCKET[/KEY]", help="object or bucket")
 
+
+def _emulator(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = _command(sub, parent, "emulator", "Run a local COS emulator and print its endpoint and credentials.", """
         cos emulator [--port 8080] [--data-dir DIR]
         Prints the endpoint URL and an API key and HMAC pair for it (as shell exports, or one
@@ -223,6 +240,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     p.add_argument("--data-dir", metavar="DIR", default=None, help="keep buckets and objects in DIR across restarts")
+
+
+#: the commands, in the order ``cos --help`` lists them; each adds its parser to ``sub``
+_COMMANDS: Tuple[Callable[[Any, argparse.ArgumentParser], None], ...] = (
+    _ls, _cp, _mv, _sync, _rm, _mb, _rb, _presign, _cat, _head, _emulator,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parent = _global_options()
+    parser = argparse.ArgumentParser(prog="cos", description=DESCRIPTION, epilog=EPILOG, parents=[parent],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    from ibm_boto3 import __version__
+
+    parser.add_argument("--version", action="version", version="cos (ibm-cos-sdk %s)" % __version__)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add_command in _COMMANDS:
+        add_command(sub, parent)
     return parser
 
 
