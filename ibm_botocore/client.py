@@ -141,7 +141,10 @@ def _create_api_method(py_name: str, operation_name: str, operation_model_factor
 
 
 class BaseClient:
-    """Base class of generated clients. Thread-safe: share one client across threads."""
+    """Base class of generated clients. Thread-safe: share one client across threads.
+
+    ``response_parser`` and ``credentials`` are accepted as ibm-cos-sdk's BaseClient takes
+    them; the endpoint parses and the signer holds the credentials."""
 
     _PY_TO_OP_NAME: Dict[str, str] = {}
 
@@ -163,13 +166,11 @@ class BaseClient:
     ) -> None:
         self._serializer = serializer
         self._endpoint = endpoint
-        self._response_parser = response_parser
         self._request_signer = request_signer
         self._service_model = service_model
         self._loader = loader
         self._client_config = client_config
         self._s3 = s3_settings
-        self._credentials = credentials
         self._exceptions_factory = exceptions_factory
         self._exceptions = None
         self._validate = client_config.parameter_validation
@@ -184,7 +185,6 @@ class BaseClient:
             region_name,
         )
         self._event_prefix = service_model.service_id.hyphenize()
-        endpoint.request_signer = request_signer
         self._cache: Dict[str, Any] = {}
 
     # -- the pipeline ---------------------------------------------------------------------
@@ -225,6 +225,7 @@ class BaseClient:
             http, parsed = stubbed
         else:
             http, parsed = self._endpoint.make_request(operation_model, request_dict)
+            s3.customize_response(operation_model, parsed, http, context)
         events.emit(
             "after-call." + suffix,
             http_response=http,

@@ -16,7 +16,7 @@ from ibm_botocore.credentials import Credentials
 from ibm_botocore.endpoint import EndpointCreator
 from ibm_botocore.exceptions import InvalidConfigError, PartialCredentialsError
 from ibm_botocore.retries import create_retry_policy
-from ibm_botocore.s3 import S3Settings
+from ibm_botocore.s3 import S3Settings, is_200_error
 from ibm_botocore.signers import RequestSigner
 
 logger = logging.getLogger(__name__)
@@ -183,7 +183,6 @@ def build_client(
         (config.retries or {}).get("mode") or session.get_config_variable("retry_mode"),
         session.get_config_variable("max_attempts"),
     )
-    endpoint = _create_endpoint(session, events, config, service_model, region, url, verify_value, policy)
     signer = RequestSigner(
         service_model.service_id,
         signing_region,
@@ -193,6 +192,7 @@ def build_client(
         events,
         presign_with_sigv2=config.signature_version is None and signing_region in SIGV2_PRESIGN_REGIONS,
     )
+    endpoint = _create_endpoint(session, events, config, service_model, region, url, verify_value, policy, signer)
     user_agent = _user_agent(session, config, policy.mode)
     creator = ClientCreator(session._get_loader(), events)
     return creator.create_client(service_model, endpoint, signer, effective, settings, signing_region, credentials, user_agent)
@@ -252,9 +252,10 @@ def _s3_settings(
 
 def _create_endpoint(
     session: Any, events: Any, config: Config, service_model: Any, region: Optional[str], url: str,
-    verify_value: Any, policy: Any,
+    verify_value: Any, policy: Any, signer: RequestSigner,
 ) -> Any:
-    """The HTTP side: timeouts, pool size, proxies, TLS, keep-alive and the retry policy."""
+    """The HTTP side: timeouts, pool size, proxies, TLS, keep-alive, the retry policy,
+    the signer, and the S3 rule for errors inside 200 answers."""
     tcp_keepalive = config.tcp_keepalive if config.tcp_keepalive is not None else session.get_config_variable("tcp_keepalive")
     return EndpointCreator(events).create_endpoint(
         service_model,
@@ -271,6 +272,8 @@ def _create_endpoint(
         client_cert=config.client_cert,
         proxies_config=config.proxies_config,
         retry_policy=policy,
+        request_signer=signer,
+        error_in_success=is_200_error,
     )
 
 

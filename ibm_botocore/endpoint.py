@@ -3,19 +3,26 @@
 ``Endpoint.make_request(operation_model, request_dict)`` runs the attempt loop:
 
     build AWSRequest -> request-created event -> sign -> before-send event ->
-    HTTP send -> read/parse -> retry decision (policy + needs-retry event) -> sleep
+    HTTP send -> read/parse -> what next (``_next``: a bearer-token refresh, a retry
+    after a delay, or done) -> sleep
 
 and returns ``(http_response, parsed)``. ``ResponseMetadata['RetryAttempts']`` says how
 many retries were needed; ``MaxAttemptsReached`` is set when they ran out.
+
+The endpoint knows HTTP, signing and retries, not the service: its signer and the
+service's one response rule it needs (``error_in_success``: a 200 answer that reports a
+failure, retried as a server error) are given to its constructor; every other response
+rule runs in the client's pipeline.
 """
 from __future__ import annotations
 
 import datetime
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from ibm_botocore import _redact, s3
+from ibm_botocore import _redact
 from ibm_botocore.awsrequest import AWSResponse, create_request_object
 from ibm_botocore.context import RequestContext
 from ibm_botocore.exceptions import ConnectionError as SDKConnectionError
@@ -48,8 +55,22 @@ def convert_to_response_dict(http_response: AWSResponse, operation_model: Any) -
     return response
 
 
+ErrorInSuccess = Callable[[str, int, Any], bool]
+
+
+@dataclass(frozen=True)
+class _Next:
+    """What follows one attempt: resend at once with a new bearer token (not counted as
+    a retry), wait ``delay`` seconds and retry, or nothing (``delay`` None: final).
+    ``token_refresh_used``: the request's one bearer-token refresh was spent."""
+
+    resend_now: bool = False
+    delay: Optional[float] = None
+    token_refresh_used: bool = False
+
+
 class Endpoint:
-    """One service endpoint: a URL, an HTTP session, a parser and a retry policy."""
+    """One service endpoint: a URL, an HTTP session, a parser, a signer and a retry policy."""
 
     def __init__(
         self,
@@ -59,6 +80,9 @@ class Endpoint:
         response_parser_factory: Any = None,
         http_session: Optional[URLLib3Session] = None,
         retry_policy: Optional[RetryPolicy] = None,
+        request_signer: Optional[Any] = None,
+        service_id: Optional[str] = None,
+        error_in_success: Optional[ErrorInSuccess] = None,
     ) -> None:
         self.host = host
         self._endpoint_prefix = endpoint_prefix
@@ -66,9 +90,9 @@ class Endpoint:
         self.http_session = http_session or URLLib3Session()
         self.retry_policy = retry_policy or LegacyRetryPolicy(5)
         self._parser = create_parser("rest-xml") if response_parser_factory is None else response_parser_factory.create_parser("rest-xml")
-        self.request_signer: Optional[Any] = None
-        self.service_id = endpoint_prefix
-        self.validate_response_checksums = True
+        self.request_signer = request_signer
+        self.service_id = service_id or endpoint_prefix
+        self._error_in_success = error_in_success
         self._sleep: Callable[[float], None] = time.sleep
 
     def __repr__(self) -> str:
@@ -107,20 +131,16 @@ class Endpoint:
             parsed: Optional[Dict[str, Any]] = None
             exception: Optional[BaseException] = None
             try:
-                http_response, parsed = self._attempt(prepared, operation_model, event_suffix, context)
+                http_response, parsed = self._attempt(prepared, operation_model, event_suffix)
             except _TRANSPORT_ERRORS as exc:
                 exception = exc
-            status = http_response.status_code if http_response is not None else None
-            if status in (401, 403) and not token_refreshed and _bearer_rejected(prepared, parsed):
-                # The service refused the bearer token (expired between signing and
-                # arrival, a skewed clock, revoked server-side): get a new one once and
-                # resend, without spending a retry. Once per request, never a loop.
-                token_refreshed = True
-                if self.request_signer is not None and self.request_signer.refresh_credentials():
-                    attempt -= 1
-                    continue
-            delay = self._retry_delay(request_dict, operation_model, event_suffix, attempt, http_response, parsed, exception)
-            if delay is None:
+            after = self._next(request_dict, operation_model, event_suffix, attempt, prepared,
+                               http_response, parsed, exception, token_refreshed)
+            token_refreshed = token_refreshed or after.token_refresh_used
+            if after.resend_now:
+                attempt -= 1
+                continue
+            if after.delay is None:
                 if exception is not None:
                     raise exception
                 assert http_response is not None and parsed is not None
@@ -129,8 +149,25 @@ class Endpoint:
             ttl = _retry_ttl(http_response, context) if http_response is not None else None
             if http_response is not None and http_response.raw is not None and prepared.stream_output:
                 _discard(http_response)
-            logger.debug("Retry needed for %s (attempt %d), sleeping %.3f s", op_name, attempt, delay)
-            self._sleep(delay)
+            logger.debug("Retry needed for %s (attempt %d), sleeping %.3f s", op_name, attempt, after.delay)
+            self._sleep(after.delay)
+
+    def _next(
+        self, request_dict: Dict[str, Any], operation_model: Any, event_suffix: str, attempt: int, prepared: Any,
+        http_response: Optional[AWSResponse], parsed: Optional[Dict[str, Any]], exception: Optional[BaseException],
+        token_refreshed: bool,
+    ) -> _Next:
+        """The one decision after an attempt.
+
+        The service refused the bearer token (expired between signing and arrival, a
+        skewed clock, revoked server-side): get a new one and resend without spending a
+        retry -- once per request, never a loop. Otherwise the retry policy's (or a
+        needs-retry handler's) delay, or final."""
+        refused = not token_refreshed and _bearer_refused(http_response, prepared, parsed)
+        if refused and self.request_signer is not None and self.request_signer.refresh_credentials():
+            return _Next(resend_now=True, token_refresh_used=True)
+        delay = self._retry_delay(request_dict, operation_model, event_suffix, attempt, http_response, parsed, exception)
+        return _Next(delay=delay, token_refresh_used=refused)
 
     def _prepare_attempt(
         self, request_dict: Dict[str, Any], operation_model: Any, event_suffix: str,
@@ -188,7 +225,7 @@ class Endpoint:
         text = ("%s %s" % (error.get("Code", ""), error.get("Message", ""))).lower()
         return "expired" in text and ("token" in text or "credential" in text)
 
-    def _attempt(self, prepared: Any, operation_model: Any, event_suffix: str, context: RequestContext) -> Tuple[AWSResponse, Dict[str, Any]]:
+    def _attempt(self, prepared: Any, operation_model: Any, event_suffix: str) -> Tuple[AWSResponse, Dict[str, Any]]:
         emitter = self._event_emitter
         _, short_circuit = emitter.emit_until_response("before-send." + event_suffix, request=prepared)
         if short_circuit is not None:
@@ -197,7 +234,7 @@ class Endpoint:
             http_response = self.http_session.send(prepared)
         response_dict = convert_to_response_dict(http_response, operation_model)
         status = http_response.status_code
-        if s3.is_200_error(operation_model.name, status, response_dict.get("body")):
+        if self._error_in_success is not None and self._error_in_success(operation_model.name, status, response_dict.get("body")):
             # Treat like a server error: parse the <Error> and let the policy retry.
             response_dict["status_code"] = 500
             parsed = self._parser.parse(response_dict, operation_model.output_shape)
@@ -212,27 +249,7 @@ class Endpoint:
             response_dict=response_dict,
             customized_response_dict={},
         )
-        body = response_dict.get("body")
-        checked = None
-        if (
-            status < 300
-            and operation_model.has_streaming_output
-            and self.validate_response_checksums
-            and context.validate_response_checksum
-        ):
-            assert body is not None  # a streaming success response always has one
-            checked = s3.checksum_validating_body(
-                http_response.headers.lower_items(),
-                http_response.raw,
-                body._content_length,
-            )
-            if checked is not None:
-                response_dict["body"] = checked
         parsed = self._parser.parse(response_dict, operation_model.output_shape)
-        if checked is not None:
-            parsed["ResponseMetadata"]["ChecksumAlgorithm"] = checked.algorithm
-        if status < 300:
-            s3.customize_response(operation_model, parsed, status, body, context)
         return http_response, parsed
 
 
@@ -240,11 +257,13 @@ class Endpoint:
 _TOKEN_ERROR_CODES = frozenset(("ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AuthenticationRequired"))
 
 
-def _bearer_rejected(prepared: Any, parsed: Optional[Dict[str, Any]]) -> bool:
+def _bearer_refused(http_response: Optional[AWSResponse], prepared: Any, parsed: Optional[Dict[str, Any]]) -> bool:
     """A 401/403 to a bearer-authenticated request that names no other cause: the body
     says the token expired or was refused, or there is no body to say anything (a HEAD
     answer, or an empty one). "AccessDenied: Access Denied" and the like are the
     caller's permissions, not the token, and are returned as they are."""
+    if http_response is None or http_response.status_code not in (401, 403):
+        return False
     authorization = prepared.headers.get("Authorization")
     if isinstance(authorization, (bytes, bytearray)):
         authorization = authorization.decode("latin-1")  # prepared requests hold bytes
@@ -324,6 +343,8 @@ class EndpointCreator:
         client_cert: Any = None,
         proxies_config: Optional[Dict[str, Any]] = None,
         retry_policy: Optional[RetryPolicy] = None,
+        request_signer: Optional[Any] = None,
+        error_in_success: Optional[ErrorInSuccess] = None,
     ) -> Endpoint:
         session = http_session_cls(
             timeout=timeout,
@@ -341,6 +362,8 @@ class EndpointCreator:
             response_parser_factory=response_parser_factory,
             http_session=session,
             retry_policy=retry_policy,
+            request_signer=request_signer,
+            service_id=service_model.service_id.hyphenize(),
+            error_in_success=error_in_success,
         )
-        endpoint.service_id = service_model.service_id.hyphenize()
         return endpoint

@@ -8,11 +8,12 @@ the client calls into this module at three points:
 * ``customize_request``  after serialization: URL and addressing style, checksums
   (CRC32 header or aws-chunked trailer, Content-MD5), ``Expect: 100-continue``,
   XML escaping;
-* ``customize_response`` after parsing: GetBucketLocation's bare XML, URL-decoding
-  of listed keys, response checksum validation.
+* ``customize_response`` on the call's final response: response checksum validation,
+  GetBucketLocation's bare XML, URL-decoding of listed keys.
 
-``is_200_error`` lets the endpoint treat a 200 response carrying ``<Error>`` (COPY,
-UploadPartCopy, CompleteMultipartUpload) as a retryable server error.
+``is_200_error`` is given to the endpoint (as its ``error_in_success`` rule) so that a
+200 response carrying ``<Error>`` (COPY, UploadPartCopy, CompleteMultipartUpload) is
+retried as the server error it is.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 from ibm_botocore import UNSIGNED, _redact, checksums
 from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, BodyPlan, ChecksumPlacement, DigestedBody, RequestContext
 from ibm_botocore.exceptions import ParamValidationError
+from ibm_botocore.response import StreamingBody
 from ibm_botocore.utils import calculate_md5_b64, get_md5
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -539,19 +541,35 @@ def _parse_location(body: bytes) -> Optional[str]:
     return root.text
 
 
-def customize_response(
-    operation_model: Any,
-    parsed: Dict[str, Any],
-    status: int,
-    body: Any,
-    context: RequestContext,
-) -> None:
-    """Apply the S3 response rules to a parsed success response (in place)."""
+def customize_response(operation_model: Any, parsed: Dict[str, Any], http_response: Any, context: RequestContext) -> None:
+    """Apply the S3 response rules to the final parsed response of a call (in place):
+    a full-object checksum checked as the body streams, GetBucketLocation's bare XML,
+    URL-decoding of listed keys. Error responses are left as they are."""
+    if http_response.status_code >= 300:
+        return
     name = operation_model.name
-    if name == "GetBucketLocation" and status < 300:
+    if operation_model.has_streaming_output and context.validate_response_checksum:
+        _check_streamed_checksum(operation_model, parsed, http_response)
+    if name == "GetBucketLocation":
+        body = http_response.content
         parsed["LocationConstraint"] = _parse_location(body if isinstance(body, bytes) else b"")
     elif name in _URL_DECODED and context.encoding_type_auto_set and parsed.get("EncodingType") == "url":
         _decode_list_keys(name, parsed)
+
+
+def _check_streamed_checksum(operation_model: Any, parsed: Dict[str, Any], http_response: Any) -> None:
+    """Swap the unread payload stream for one that checks the stored checksum at its end."""
+    output = operation_model.output_shape
+    payload = output.serialization.get("payload") if output is not None else None
+    if payload is None or not isinstance(parsed.get(payload), StreamingBody):
+        return
+    length = http_response.headers.get("content-length")
+    checked = checksum_validating_body(
+        http_response.headers.lower_items(), http_response.raw, int(length) if length is not None else None
+    )
+    if checked is not None:
+        parsed[payload] = checked
+        parsed.setdefault("ResponseMetadata", {})["ChecksumAlgorithm"] = checked.algorithm
 
 
 _MULTIPART_ETAG_VALUE = re.compile(r'^"?[0-9a-fA-F]{32}-\d+"?$')
