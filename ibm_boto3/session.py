@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 import ibm_botocore.session
 from ibm_botocore.config import Config
@@ -128,23 +128,7 @@ class Session:
         config: Optional[Config] = None,
     ) -> Any:
         """A low-level client for ``service_name`` (``'s3'``)."""
-        return self._session.create_client(
-            service_name,
-            region_name=region_name,
-            api_version=api_version,
-            use_ssl=use_ssl,
-            verify=verify,
-            endpoint_url=endpoint_url,
-            aws_access_key_id=aws_access_key_id,
-            aws_secret_access_key=aws_secret_access_key,
-            aws_session_token=aws_session_token,
-            ibm_api_key_id=ibm_api_key_id,
-            ibm_service_instance_id=ibm_service_instance_id,
-            ibm_auth_endpoint=ibm_auth_endpoint,
-            auth_function=auth_function,
-            token_manager=token_manager,
-            config=config,
-        )
+        return self._session.create_client(**_arguments(locals()))
 
     def resource(
         self,
@@ -176,11 +160,14 @@ class Session:
                 config._user_provided_options["user_agent_extra"] = "Resource"
         else:
             config = Config(user_agent_extra="Resource")
-        client_args = dict(locals())
-        for name in ("self", "create_service_resource", "load_resource_definitions", "service_name"):
-            client_args.pop(name)
-        client = self.client(service_name, **client_args)
+        client = self.client(**_arguments(locals(), "create_service_resource", "load_resource_definitions"))
         return create_service_resource(self, service_name, client, api_version)
+
+
+def _arguments(values: Dict[str, Any], *local_names: str) -> Dict[str, Any]:
+    """A method's arguments (its ``locals()`` at the start, less ``self`` and
+    ``local_names``), to hand on unchanged to the method it wraps."""
+    return {name: value for name, value in values.items() if name != "self" and name not in local_names}
 
 
 def _inject_client_methods(class_attributes: dict, **kwargs: Any) -> None:

@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from ibm_botocore import _redact, s3
 from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD, BodyPlan, DigestedBody, RequestContext
-from ibm_botocore.utils import format_rfc822
+from ibm_botocore.utils import feed_body, format_rfc822
 from ibm_botocore.exceptions import NoAuthTokenError, NoCredentialsError
 
 logger = logging.getLogger(__name__)
@@ -71,14 +71,8 @@ def _body_sha256_hex(body: Any) -> str:
         known = body.precomputed_sha256_hex if isinstance(body, DigestedBody) else None
         if known is not None:
             return known
-        start = body.tell()
         digest = hashlib.sha256()
-        while True:
-            chunk = body.read(PAYLOAD_BUFFER)
-            if not chunk:
-                break
-            digest.update(chunk)
-        body.seek(start)
+        feed_body(digest.update, body, PAYLOAD_BUFFER)
         return digest.hexdigest()
     return UNSIGNED_PAYLOAD
 

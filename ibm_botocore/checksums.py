@@ -16,6 +16,7 @@ from typing import Any, List, Optional
 from ibm_botocore.context import ViewReadableBody
 from ibm_botocore.exceptions import AwsChunkedWrapperError, FlexibleChecksumError, MissingDependencyException
 from ibm_botocore.response import StreamingBody
+from ibm_botocore.utils import feed_body
 
 try:
     from ibm_botocore._crc32 import ACCELERATED as CRC32_ACCELERATED
@@ -43,18 +44,7 @@ class BaseChecksum:
 
     def handle(self, body: Any) -> str:
         """Checksum of a whole body: bytes, or a seekable stream (rewound afterwards)."""
-        if isinstance(body, (bytes, bytearray, memoryview)):
-            self.update(body)
-        elif isinstance(body, str):
-            self.update(body.encode("utf-8"))
-        elif body is not None:
-            start = body.tell()
-            while True:
-                chunk = body.read(_READ_SIZE)
-                if not chunk:
-                    break
-                self.update(chunk)
-            body.seek(start)
+        feed_body(self.update, body, _READ_SIZE)
         return self.b64digest()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, NoReturn, Optional
 
 from ibm_botocore.exceptions import IncompleteReadError, ReadTimeoutError, ResponseStreamingError
 
@@ -30,6 +30,15 @@ def _stream_error(exc: BaseException, raw: Any = None) -> Optional[Exception]:
     if isinstance(exc, urllib3_errors.HTTPError):
         return ResponseStreamingError(error=exc)
     return None
+
+
+def _raise_as_sdk_error(exc: Exception, raw: Any) -> NoReturn:
+    """Raise the SDK's exception for an error reading ``raw`` (``exc`` itself if it has none);
+    called from an ``except`` block, so the non-error path costs nothing."""
+    mapped = _stream_error(exc, raw)
+    if mapped is None:
+        raise exc
+    raise mapped from exc
 
 
 class StreamingBody(io.IOBase):
@@ -70,10 +79,7 @@ class StreamingBody(io.IOBase):
         try:
             chunk = self._raw_stream.read(amt)
         except Exception as exc:
-            mapped = _stream_error(exc, self._raw_stream)
-            if mapped is None:
-                raise
-            raise mapped from exc
+            _raise_as_sdk_error(exc, self._raw_stream)
         self._amount_read += len(chunk)
         if amt is None or (not chunk and amt > 0):
             self._verify_content_length()
@@ -88,10 +94,7 @@ class StreamingBody(io.IOBase):
             try:
                 count = self._raw_stream.readinto(buffer)
             except Exception as exc:
-                mapped = _stream_error(exc, self._raw_stream)
-                if mapped is None:
-                    raise
-                raise mapped from exc
+                _raise_as_sdk_error(exc, self._raw_stream)
         self._amount_read += count
         if count == 0 and len(buffer) > 0:
             self._verify_content_length()

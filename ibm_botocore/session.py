@@ -382,26 +382,11 @@ class Session:
         token_manager: Any = None,
     ) -> Any:
         """Create a low-level client (see ``ibm_botocore.clientfactory``)."""
+        arguments = dict(locals())  # every parameter, handed on as given
+        arguments["session"] = arguments.pop("self")
         from ibm_botocore.clientfactory import build_client
 
-        return build_client(
-            self,
-            service_name,
-            region_name=region_name,
-            api_version=api_version,
-            use_ssl=use_ssl,
-            verify=verify,
-            endpoint_url=endpoint_url,
-            aws_access_key_id=aws_access_key_id,
-            aws_secret_access_key=aws_secret_access_key,
-            aws_session_token=aws_session_token,
-            config=config,
-            ibm_api_key_id=ibm_api_key_id,
-            ibm_service_instance_id=ibm_service_instance_id,
-            ibm_auth_endpoint=ibm_auth_endpoint,
-            auth_function=auth_function,
-            token_manager=token_manager,
-        )
+        return build_client(**arguments)
 
     # -- logging ------------------------------------------------------------------------------
     def set_debug_logger(self, logger_name: str = "ibm_botocore") -> None:

@@ -203,16 +203,24 @@ def get_md5(data: bytes = b"") -> "hashlib._Hash":
     return hashlib.md5(data)
 
 
+def feed_body(update: Any, body: Any, block_size: int = 1024 * 1024) -> None:
+    """Pass every byte of a request body to ``update``: bytes-like, str (as UTF-8), or a
+    seekable stream read in ``block_size`` blocks and put back where it was."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        update(body)
+    elif isinstance(body, str):
+        update(body.encode("utf-8"))
+    elif body is not None:
+        start = body.tell()
+        for chunk in iter(lambda: body.read(block_size), b""):
+            update(chunk)
+        body.seek(start)
+
+
 def calculate_md5_b64(body: Any) -> str:
     """Base64 MD5 of a bytes body or a seekable file-like body (position restored)."""
     md5 = get_md5()
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        md5.update(body)
-    elif body is not None:
-        start = body.tell()
-        for chunk in iter(lambda: body.read(1024 * 1024), b""):
-            md5.update(chunk)
-        body.seek(start)
+    feed_body(md5.update, body)
     return base64.b64encode(md5.digest()).decode("ascii")
 
 
