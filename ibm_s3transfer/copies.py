@@ -10,11 +10,12 @@ COS retention arguments go to CopyObject, or to CompleteMultipartUpload.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict
+from typing import Any, Callable, Dict
 
 from ibm_s3transfer.constants import COPY_SOURCE_ARGS, CREATE_MULTIPART_BLOCKLIST
 from ibm_s3transfer.tasks import SubmissionTask, Task
-from ibm_s3transfer.upload import MultipartJob, _drop, is_retryable
+from ibm_s3transfer.retry import RetryPolicy, call_with_retries
+from ibm_s3transfer.upload import MultipartJob, _drop
 from ibm_s3transfer.utils import ChunksizeAdjuster, ProgressReporter, get_callbacks
 
 logger = logging.getLogger(__name__)
@@ -88,15 +89,8 @@ class CopySubmissionTask(SubmissionTask):
         job.all_submitted(count)
 
 
-def _with_retries(coordinator: Any, call: Any) -> Any:
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return call()
-        except Exception as exc:
-            if attempt >= _ATTEMPTS or coordinator.done() or not is_retryable(exc):
-                raise
+def _with_retries(coordinator: Any, call: Callable[[], Any]) -> Any:
+    return call_with_retries(lambda _number: call(), RetryPolicy(_ATTEMPTS, coordinator.done), what="A copy request")
 
 
 class CopyObjectTask(Task):

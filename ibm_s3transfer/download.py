@@ -46,6 +46,7 @@ import logging
 import os
 import stat
 import threading
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from ibm_botocore.checksums import crc32
@@ -62,11 +63,11 @@ from ibm_s3transfer.integrity import (  # noqa: F401  (re-exported: the download
 )
 from ibm_s3transfer.integrity import etag_verifier  # directory downloads: the ETag of a listing
 from ibm_s3transfer.tasks import SubmissionTask, Task
-from ibm_s3transfer.upload import is_retryable
+from ibm_s3transfer.retry import RetryPolicy, call_with_retries, get_range, is_retryable
+from ibm_s3transfer.crc import composite_crc32
 from ibm_s3transfer.utils import (
     OSUtils,
     ProgressReporter,
-    composite_crc32,
     get_callbacks,
     pread_into,
     pwrite_all,
@@ -397,10 +398,10 @@ class _DiscardWriter:
         pass
 
 
+@dataclass(eq=False, repr=False)
 class _DownloadState:
     """Shared by the range tasks of one download: rounds, digests and completion."""
 
-    # Set from the keyword arguments (declarations only, no class values).
     client: Any
     config: Any
     coordinator: Any
@@ -419,21 +420,31 @@ class _DownloadState:
     request_executor: Any
     submission_executor: Any
     slots: DownloadSlots
+    # -- derived, and changed as the rounds go
+    digests: List[Any] = field(init=False)
+    hashers: Optional[List[Any]] = field(init=False)
+    retry_policy: RetryPolicy = field(init=False)
+    round: int = field(init=False, default=0)
+    _md5_rounds: List[List[Optional[bytes]]] = field(init=False, default_factory=list)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _pending: int = field(init=False, default=0)
+    _satisfied: bool = field(init=False, default=False)
+    _changed: bool = field(init=False, default=False)
+    _target_rewritable: bool = field(init=False)
+    _part_sizes: Optional[List[int]] = field(init=False, default=None)
 
-    def __init__(self, **kwargs: Any) -> None:
-        for name, value in kwargs.items():
-            setattr(self, name, value)
-        self.digests: List[Any] = [None] * len(self.ranges)
+    def __post_init__(self) -> None:
+        self.digests = [None] * len(self.ranges)
         self.hashers = self.verifier.new_hashers(self.ranges) if self.verifier.hashes_md5 else None
-        self._md5_rounds: List[List[Optional[bytes]]] = []
-        self.round = 0
-        self._lock = threading.Lock()
-        self._pending = 0
-        self._satisfied = False
-        self._changed = False
+        self.retry_policy = RetryPolicy(
+            self.config.num_download_attempts, self.coordinator.done, self._retryable, checksum_once=True, wrap_exhausted=True
+        )
         self._target_rewritable = self.writer.rewritable
         if isinstance(self.writer, _OrderedWriter):
             self.coordinator.add_failure_cleanup(self.writer.drop_all)
+
+    def _retryable(self, exc: BaseException) -> bool:
+        return is_retryable(exc) or isinstance(exc, _ShortRead) or (self.retry_os_errors and isinstance(exc, OSError))
 
     # -- rounds --------------------------------------------------------------------------
     def submit_round(self) -> None:
@@ -519,7 +530,7 @@ class _DownloadState:
                 self._finalize()
                 return
             etag = verifier.etag_check()
-            real_sizes = getattr(self, "_part_sizes", None)
+            real_sizes = self._part_sizes
             if etag is not None and etag.mode == "md5-parts" and real_sizes:
                 etag.part_bounds = [sum(real_sizes[:i]) for i in range(len(real_sizes))]
             by_etag = md5_of_written(etag, self.writer.read_at, self._total()) if etag is not None else None
@@ -588,7 +599,7 @@ class _DownloadState:
         count = self.verifier.part_count
         if not count or count > 1000 or not hasattr(self.writer, "read_at"):
             return None
-        sizes = getattr(self, "_part_sizes", None)
+        sizes = self._part_sizes
         if sizes is None:
             head_args = {k: v for k, v in self.get_args.items() if k in HEAD_ARGS}
             sizes = []
@@ -638,12 +649,6 @@ class _RoundTask(Task):
         state.submit_round()
 
 
-def _is_checksum_error(exc: BaseException) -> bool:
-    from ibm_botocore.exceptions import FlexibleChecksumError
-
-    return isinstance(exc, FlexibleChecksumError)
-
-
 class _Progress:
     """How far one range got, across its attempts (a cut body is resumed, not restarted)."""
 
@@ -653,6 +658,12 @@ class _Progress:
         self.got = 0
         self.crc = 0
         self.reported = 0
+
+    def restart(self, progress: ProgressReporter) -> None:
+        """The range starts again from its first byte: take back the progress reported for it."""
+        if self.reported:
+            progress(-self.reported)
+        self.got = self.crc = self.reported = 0
 
 
 class RangeTask(Task):
@@ -669,54 +680,34 @@ class RangeTask(Task):
         if round_no > 1 and state.satisfied():
             state.range_skipped()
             return
-        attempts = state.config.num_download_attempts
-        last: Optional[BaseException] = None
-        checksum_errors = 0
         done = _Progress()
-        for attempt in range(1, attempts + 1):
-            try:
-                digest = self._fetch(state, index, round_no, done)
-                break
-            except Exception as exc:
-                if self._transfer_coordinator.done():
-                    raise
-                if _is_checksum_error(exc):
-                    # the response did not match its own checksum header: once more, from the start
-                    checksum_errors += 1
-                    if checksum_errors > 1:
-                        raise
-                    if done.reported:
-                        state.progress(-done.reported)
-                    if state.hashers is not None:
-                        state.hashers[index].broken = True
-                    done = _Progress()
-                elif not (is_retryable(exc) or isinstance(exc, _ShortRead) or (state.retry_os_errors and isinstance(exc, OSError))):
-                    raise
-                elif not state.writer.streams:
-                    if done.reported:
-                        state.progress(-done.reported)
-                    done = _Progress()  # in-memory ranges start again
-                last = exc
-                logger.debug("Range %d of %s/%s failed (attempt %d/%d, %d bytes in): %r", index, state.bucket, state.key, attempt, attempts, done.got, exc)
-        else:
-            raise RetriesExceededError(last)  # type: ignore[arg-type]
+
+        def failed(exc: BaseException, checksum_error: bool) -> None:
+            if checksum_error:
+                # the response did not match its own checksum header: once more, from the start
+                done.restart(state.progress)
+                if state.hashers is not None:
+                    state.hashers[index].broken = True
+            elif not state.writer.streams:
+                done.restart(state.progress)  # in-memory ranges start again
+
+        digest = call_with_retries(
+            lambda _number: self._fetch(state, index, round_no, done), state.retry_policy, failed,
+            what="Range %d of %s/%s" % (index, state.bucket, state.key),
+        )
         state.range_done(index, round_no, digest)
 
     def _fetch(self, state: _DownloadState, index: int, round_no: int, done: _Progress) -> Any:
         """GETs what range ``index`` still lacks; its CRC32 (or its length) once it is complete."""
         start, length = state.ranges[index]
-        params = dict(state.get_args)
         memory_target = not state.writer.streams
         resume = 0 if memory_target else done.got
-        if resume or not state.whole:
-            # the last range is open-ended, as ibm-cos-sdk asks for it
-            last = index == len(state.ranges) - 1
-            first = start + resume
-            params["Range"] = "bytes=%d-" % first if last else "bytes=%d-%d" % (first, start + length - 1)
         if resume >= length and length:
             return done.crc if state.verifier.wants_crc else length
-        with request_hints(if_match=state.if_match):
-            response = state.client.get_object(Bucket=state.bucket, Key=state.key, **params)
+        # the last range is open-ended, as ibm-cos-sdk asks for it
+        last = None if index == len(state.ranges) - 1 else start + length - 1
+        response = get_range(state.client, state.bucket, state.key, state.get_args, start + resume, last,
+                             whole=state.whole and not resume, if_match=state.if_match)
         return self._receive(state, index, round_no, done, response, start, length, resume, memory_target)
 
     def _receive(self, state: _DownloadState, index: int, round_no: int, done: _Progress, response: Any,

@@ -46,7 +46,8 @@ import re
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ibm_s3transfer.utils import b64_to_crc32, composite_crc32, crc32_combine_all, thread_buffer
+from ibm_s3transfer.crc import b64_to_crc32, composite_crc32, crc32_combine_all
+from ibm_s3transfer.utils import thread_buffer
 
 logger = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ import logging
 import os
 import stat
 import threading
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 from ibm_botocore.checksums import crc32
 from ibm_s3transfer.constants import (
@@ -47,19 +47,23 @@ from ibm_s3transfer.constants import (
     PUT_OBJECT_BLOCKLIST,
     UPLOAD_PART_ARGS,
 )
+from ibm_s3transfer.crc import crc32_to_b64
+from ibm_s3transfer.retry import RetryPolicy, call_with_retries
+from ibm_s3transfer.retry import is_retryable  # noqa: F401  (re-exported: importable from here before retry.py existed)
 from ibm_s3transfer.tasks import SubmissionTask, Task
 from ibm_s3transfer.utils import (
     IO_BLOCK_SIZE,
     ChunksizeAdjuster,
     OSUtils,
     ProgressReporter,
-    crc32_to_b64,
     get_callbacks,
     pread_into,
     thread_buffer,
 )
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _PART_ATTEMPTS = 3
 _DIGEST_BLOCK = 1024 * 1024
@@ -766,29 +770,6 @@ class _UploadContext(MultipartJob):
         self.source.finish()
 
 
-def is_retryable(exc: BaseException) -> bool:
-    """Connection problems, timeouts, truncated bodies and server-side (5xx) errors."""
-    from ibm_botocore.exceptions import (
-        ClientError,
-        ConnectionError as SDKConnectionError,
-        FlexibleChecksumError,
-        HTTPClientError,
-        IncompleteReadError,
-    )
-
-    if isinstance(exc, (HTTPClientError, SDKConnectionError, IncompleteReadError, FlexibleChecksumError)):
-        return True
-    if isinstance(exc, ClientError):
-        response = getattr(exc, "response", None) or {}
-        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        code = response.get("Error", {}).get("Code")
-        return status >= 500 or code in ("RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "BadDigest", "InvalidDigest")
-    import socket
-
-    # socket.timeout is TimeoutError only from Python 3.10 on
-    return isinstance(exc, (ConnectionError, TimeoutError, socket.timeout))
-
-
 class PutObjectTask(Task):
     """Uploads a whole object with one PutObject."""
 
@@ -849,16 +830,15 @@ class UploadPartTask(Task):
         self._release()
 
 
-def _send_with_retries(coordinator: Any, body: UploadBody, send: Any) -> Any:
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return send()
-        except Exception as exc:
-            if attempt >= _PART_ATTEMPTS or coordinator.done() or not is_retryable(exc):
-                raise
-            logger.debug("Retrying a part after %r (attempt %d)", exc, attempt)
+def _send_with_retries(coordinator: Any, body: UploadBody, send: Callable[[], T]) -> T:
+    """``send()`` as the part policy allows; a resend starts from the body's first byte."""
+
+    def attempt(number: int) -> T:
+        if number > 1:
+            # rewinding while "transferring" takes back the progress the failed send reported
             body.signal_transferring()
             body.seek(0)
             body.signal_not_transferring()
+        return send()
+
+    return call_with_retries(attempt, RetryPolicy(_PART_ATTEMPTS, coordinator.done), what="A part")
