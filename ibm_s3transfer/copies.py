@@ -13,10 +13,11 @@ import logging
 from typing import Any, Callable, Dict
 
 from ibm_s3transfer.constants import COPY_SOURCE_ARGS, CREATE_MULTIPART_BLOCKLIST
-from ibm_s3transfer.tasks import SubmissionTask, Task
+from ibm_s3transfer.parts import part_size, spans
 from ibm_s3transfer.retry import RetryPolicy, call_with_retries
+from ibm_s3transfer.tasks import SubmissionTask, Task
 from ibm_s3transfer.upload import MultipartJob, _drop
-from ibm_s3transfer.utils import ChunksizeAdjuster, ProgressReporter, get_callbacks
+from ibm_s3transfer.utils import ProgressReporter, get_callbacks
 
 logger = logging.getLogger(__name__)
 
@@ -73,18 +74,16 @@ class CopySubmissionTask(SubmissionTask):
         # source's metadata and content headers are not carried over (pass them in
         # extra_args to keep them).
         job.create(_drop(extra_args, _NOT_FOR_CREATE))
-        chunksize = ChunksizeAdjuster().adjust_chunksize(config.multipart_chunksize, size)
         part_args = {k: v for k, v in extra_args.items() if k in _PART_COPY_ARGS}
         count = 0
-        for start in range(0, size, chunksize):
+        for start, length in spans(size, part_size(config.multipart_chunksize, size)):
             if coordinator.done():
                 return
             count += 1
-            end = min(size, start + chunksize) - 1
             coordinator.submit(
                 request_executor,
                 UploadPartCopyTask(coordinator, {"job": job, "source": source, "number": count, "first": start,
-                                                 "last": end, "part_args": part_args, "progress": progress}),
+                                                 "last": start + length - 1, "part_args": part_args, "progress": progress}),
             )
         job.all_submitted(count)
 

@@ -51,6 +51,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ibm_botocore.checksums import crc32
 from ibm_botocore.s3 import request_hints
+from ibm_s3transfer.crc import composite_crc32
 from ibm_s3transfer.exceptions import ChecksumMismatchError, RetriesExceededError
 from ibm_s3transfer.integrity import (  # noqa: F401  (re-exported: the downloaders' shared plan)
     HEAD_ARGS,
@@ -62,9 +63,9 @@ from ibm_s3transfer.integrity import (  # noqa: F401  (re-exported: the download
     unique_digests,
 )
 from ibm_s3transfer.integrity import etag_verifier  # directory downloads: the ETag of a listing
-from ibm_s3transfer.tasks import SubmissionTask, Task
+from ibm_s3transfer.parts import spans
 from ibm_s3transfer.retry import RetryPolicy, call_with_retries, get_range, is_retryable
-from ibm_s3transfer.crc import composite_crc32
+from ibm_s3transfer.tasks import SubmissionTask, Task
 from ibm_s3transfer.utils import (
     OSUtils,
     ProgressReporter,
@@ -183,13 +184,6 @@ class DownloadSlots:
             self._cond.notify()
 
 
-# -- submission helpers --------------------------------------------------------------------
-def _ranges(size: int, step: int) -> List[Tuple[int, int]]:
-    if size == 0:
-        return [(0, 0)]
-    return [(start, min(step, size - start)) for start in range(0, size, step)]
-
-
 # -- submission --------------------------------------------------------------------------------
 def _needs_head(extra_args: Dict[str, Any]) -> bool:
     """Encrypted with a customer key or read by version: the listed ETag does not tell enough."""
@@ -242,7 +236,7 @@ class DownloadSubmissionTask(SubmissionTask):
         elif size < config.multipart_threshold:
             ranges, whole = [(0, size)], True
         else:
-            ranges, whole = _ranges(size, config.multipart_chunksize), False
+            ranges, whole = spans(size, config.multipart_chunksize), False
         get_args = dict(extra_args)
         # The GETs are pinned to the HEAD's ETag by a request hint (If-Match on the wire,
         # not a parameter), unless the caller gave IfMatch.

@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ibm_botocore.checksums import crc32
 from ibm_s3transfer.constants import ALLOWED_DOWNLOAD_ARGS, MB, PROCESS_USER_AGENT
 from ibm_s3transfer.exceptions import CancelledError, ChecksumMismatchError, RetriesExceededError
+from ibm_s3transfer.parts import spans
 from ibm_s3transfer.retry import RetryPolicy, call_with_retries, get_range
 from ibm_s3transfer.utils import CallArgs, pread_into, pwrite_all, random_file_extension, thread_buffer
 
@@ -240,13 +241,12 @@ class ProcessPoolDownloader:
         if layout:
             # a part's MD5 is computed by one worker: MD5s of the part MD5s need whole parts
             step = max(layout) if verifier.mode == "md5-parts" else config.multipart_chunksize
-            spans, verifier.part_bounds = part_ranges(layout, step)
-            ranges = [(start, length, len(spans) == 1) for start, length in spans]
+            pieces, verifier.part_bounds = part_ranges(layout, step)
+            ranges = [(start, length, len(pieces) == 1) for start, length in pieces]
         elif size < config.multipart_threshold:
             ranges = [(0, size, True)]
         else:
-            step = config.multipart_chunksize
-            ranges = [(start, min(step, size - start), False) for start in range(0, size, step)]
+            ranges = [(start, length, False) for start, length in spans(size, config.multipart_chunksize)]
         return get_args, size, verifier, ranges
 
     def _fetch_verified(self, bucket: str, key: str, get_args: Dict[str, Any], temp: str, ranges: List[Tuple[int, int, bool]],

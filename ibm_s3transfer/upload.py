@@ -48,12 +48,12 @@ from ibm_s3transfer.constants import (
     UPLOAD_PART_ARGS,
 )
 from ibm_s3transfer.crc import crc32_to_b64
+from ibm_s3transfer.parts import part_size, spans
 from ibm_s3transfer.retry import RetryPolicy, call_with_retries
 from ibm_s3transfer.retry import is_retryable  # noqa: F401  (re-exported: importable from here before retry.py existed)
 from ibm_s3transfer.tasks import SubmissionTask, Task
 from ibm_s3transfer.utils import (
     IO_BLOCK_SIZE,
-    ChunksizeAdjuster,
     OSUtils,
     ProgressReporter,
     get_callbacks,
@@ -721,17 +721,15 @@ class _UploadContext(MultipartJob):
             create_args["ChecksumType"] = "FULL_OBJECT"
         self.create(create_args)
         size = self.source.size
-        chunksize = ChunksizeAdjuster().adjust_chunksize(self.config.multipart_chunksize, size)
+        chunksize = part_size(self.config.multipart_chunksize, size)
         count = 0
         if isinstance(self.source, FileRegionSource):
-            offset = 0
-            while offset < size or count == 0:
+            # (an empty file is one empty part)
+            for offset, length in spans(size, chunksize) or [(0, 0)]:
                 if coordinator.done():
                     return
-                length = min(chunksize, size - offset)
                 count += 1
                 self._submit_part(count, offset, length, None)
-                offset += length
         else:
             while True:
                 if coordinator.done():

@@ -1,24 +1,28 @@
-"""Helpers shared by the transfer modules: file system access, part arithmetic,
-per-thread I/O buffers, callbacks and progress readers.
+"""Helpers shared by the transfer modules: file system access, per-thread I/O buffers,
+callbacks and progress readers.
 
-(The CRC32 arithmetic lives in ``ibm_s3transfer.crc``; its names stay importable from here.)"""
+(The CRC32 arithmetic lives in ``ibm_s3transfer.crc``, the part arithmetic in
+``ibm_s3transfer.parts``; their names stay importable from here.)"""
 from __future__ import annotations
 
 import binascii
 import logging
-import math
 import os
 import stat
 import threading
 from typing import Any, Callable, Dict, List, Optional
 
-from ibm_s3transfer.constants import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
 from ibm_s3transfer.crc import (  # noqa: F401  (re-exported: importable from here before crc.py existed)
     b64_to_crc32,
     composite_crc32,
     crc32_combine,
     crc32_combine_all,
     crc32_to_b64,
+)
+from ibm_s3transfer.parts import (  # noqa: F401  (re-exported: importable from here before parts.py existed)
+    ChunksizeAdjuster,
+    calculate_num_parts,
+    calculate_range_parameter,
 )
 
 logger = logging.getLogger(__name__)
@@ -29,39 +33,6 @@ IO_BLOCK_SIZE = 1024 * 1024
 def random_file_extension(num_digits: int = 8) -> str:
     """``num_digits`` random hexadecimal digits (used for temporary file names)."""
     return binascii.hexlify(os.urandom((num_digits + 1) // 2)).decode("ascii")[:num_digits]
-
-
-def calculate_num_parts(size: int, part_size: int) -> int:
-    return max(1, int(math.ceil(size / float(part_size))))
-
-
-def calculate_range_parameter(part_size: int, part_index: int, num_parts: int, total_size: Optional[int] = None) -> str:
-    """The HTTP Range value of part ``part_index`` (0-based); the last part is open-ended."""
-    start = part_index * part_size
-    if part_index == num_parts - 1:
-        end = "" if total_size is None else str(total_size - 1)
-    else:
-        end = str(start + part_size - 1)
-    return "bytes=%d-%s" % (start, end)
-
-
-class ChunksizeAdjuster:
-    """Keeps the part size within S3's limits (5 MiB..5 GiB, at most 10,000 parts)."""
-
-    def __init__(self, max_size: int = MAX_PART_SIZE, min_size: int = MIN_PART_SIZE, max_parts: int = MAX_PARTS) -> None:
-        self.max_size = max_size
-        self.min_size = min_size
-        self.max_parts = max_parts
-
-    def adjust_chunksize(self, current_chunksize: int, file_size: Optional[int] = None) -> int:
-        size = min(max(current_chunksize, self.min_size), self.max_size)
-        if file_size is not None:
-            while int(math.ceil(file_size / float(size))) > self.max_parts:
-                size *= 2
-            size = min(size, self.max_size)
-        if size != current_chunksize:
-            logger.debug("Part size adjusted from %d to %d bytes", current_chunksize, size)
-        return size
 
 
 class CallArgs:
