@@ -65,7 +65,7 @@ from ibm_s3transfer.integrity import (  # noqa: F401  (re-exported: the download
 from ibm_s3transfer.integrity import etag_verifier  # directory downloads: the ETag of a listing
 from ibm_s3transfer.parts import spans
 from ibm_s3transfer.retry import RetryPolicy, call_with_retries, get_range, is_retryable
-from ibm_s3transfer.tasks import SubmissionTask, Task
+from ibm_s3transfer.tasks import ManagedSubmissionTask, TransferResources, TypedTask
 from ibm_s3transfer.utils import (
     OSUtils,
     ProgressReporter,
@@ -190,21 +190,13 @@ def _needs_head(extra_args: Dict[str, Any]) -> bool:
     return any(name in extra_args for name in ("SSECustomerKey", "SSECustomerAlgorithm", "VersionId"))
 
 
-class DownloadSubmissionTask(SubmissionTask):
+class DownloadSubmissionTask(ManagedSubmissionTask):
     """Finds out the size and checksum, prepares the target and submits the range GETs."""
 
-    def _submit(  # type: ignore[override]
-        self,
-        client: Any,
-        config: Any,
-        osutil: Any,
-        request_executor: Any,
-        submission_executor: Any,
-        transfer_future: Any,
-        download_slots: DownloadSlots,
-        bandwidth_limiter: Any = None,
-    ) -> None:
+    def _submit_requests(self, resources: TransferResources) -> None:
         coordinator = self._transfer_coordinator
+        client, config, transfer_future = resources.client, resources.config, resources.transfer_future
+        download_slots: DownloadSlots = resources.download_slots
         call_args = transfer_future.meta.call_args
         bucket, key = call_args.bucket, call_args.key
         extra_args = dict(call_args.extra_args or {})
@@ -241,13 +233,14 @@ class DownloadSubmissionTask(SubmissionTask):
         # The GETs are pinned to the HEAD's ETag by a request hint (If-Match on the wire,
         # not a parameter), unless the caller gave IfMatch.
         if_match = etag if "IfMatch" not in extra_args else None
-        writer, finish = self._prepare_target(call_args.fileobj, osutil, size, coordinator, download_slots)
+        writer, finish = self._prepare_target(call_args.fileobj, resources.osutil, size, coordinator, download_slots)
         state = _DownloadState(
             client=client, config=config, coordinator=coordinator, bucket=bucket, key=key, get_args=get_args,
             if_match=if_match, retry_os_errors=getattr(config, "retry_os_errors", False),
             ranges=ranges, whole=whole, writer=writer, finish=finish, verifier=verifier,
-            progress=ProgressReporter(get_callbacks(transfer_future, "progress")), limiter=bandwidth_limiter,
-            request_executor=request_executor, submission_executor=submission_executor, slots=download_slots,
+            progress=ProgressReporter(get_callbacks(transfer_future, "progress")), limiter=resources.bandwidth_limiter,
+            request_executor=resources.request_executor, submission_executor=resources.submission_executor,
+            slots=download_slots,
         )
         state.submit_round()
 
@@ -459,8 +452,7 @@ class _DownloadState:
                 return
             if ordered:
                 self.slots.acquire(coordinator)
-            task = RangeTask(coordinator, {"state": self, "index": index, "round_no": round_no})
-            task.holds_slot = ordered
+            task = RangeTask(coordinator, self, index, round_no, holds_slot=ordered)
             try:
                 coordinator.submit(self.request_executor, task)
             except BaseException:
@@ -571,7 +563,7 @@ class _DownloadState:
 
     def _next_round(self) -> None:
         coordinator = self.coordinator
-        coordinator.submit(self.submission_executor, _RoundTask(coordinator, {"state": self}))
+        coordinator.submit(self.submission_executor, _RoundTask(coordinator, self))
 
     def _total(self) -> int:
         return sum(self.ranges[-1]) if self.ranges else 0
@@ -638,9 +630,14 @@ class _DownloadState:
         self.coordinator.set_result(None)
 
 
-class _RoundTask(Task):
-    def _main(self, state: _DownloadState) -> None:  # type: ignore[override]
-        state.submit_round()
+@dataclass(eq=False, repr=False)
+class _RoundTask(TypedTask):
+    """Submits the range tasks of the next round (on the submission executor)."""
+
+    state: _DownloadState
+
+    def _run(self) -> None:
+        self.state.submit_round()
 
 
 class _Progress:
@@ -660,17 +657,23 @@ class _Progress:
         self.got = self.crc = self.reported = 0
 
 
-class RangeTask(Task):
+@dataclass(eq=False, repr=False)
+class RangeTask(TypedTask):
     """GETs one range (or the whole object), checksums it and writes it to the target."""
 
-    holds_slot = False
+    state: _DownloadState
+    index: int
+    round_no: int
+    # a non-seekable target's memory slot, released once the range is delivered (or the task ends)
+    holds_slot: bool = False
 
     def _cleanup(self) -> None:
         if self.holds_slot:
             self.holds_slot = False
-            self._main_kwargs["state"].slots.release()
+            self.state.slots.release()
 
-    def _main(self, state: _DownloadState, index: int, round_no: int) -> None:  # type: ignore[override]
+    def _run(self) -> None:
+        state, index, round_no = self.state, self.index, self.round_no
         if round_no > 1 and state.satisfied():
             state.range_skipped()
             return

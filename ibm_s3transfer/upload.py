@@ -37,6 +37,7 @@ import logging
 import os
 import stat
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 from ibm_botocore.checksums import crc32
@@ -51,7 +52,7 @@ from ibm_s3transfer.crc import crc32_to_b64
 from ibm_s3transfer.parts import part_size, spans
 from ibm_s3transfer.retry import RetryPolicy, call_with_retries
 from ibm_s3transfer.retry import is_retryable  # noqa: F401  (re-exported: importable from here before retry.py existed)
-from ibm_s3transfer.tasks import SubmissionTask, Task
+from ibm_s3transfer.tasks import ManagedSubmissionTask, TransferResources, TypedTask
 from ibm_s3transfer.utils import (
     IO_BLOCK_SIZE,
     OSUtils,
@@ -537,35 +538,27 @@ def _payload_hash_needed(client: Any) -> bool:
 
 
 # -- tasks -------------------------------------------------------------------------------------
-class UploadSubmissionTask(SubmissionTask):
+class UploadSubmissionTask(ManagedSubmissionTask):
     """Decides between PutObject and multipart, and submits the requests."""
 
-    def _submit(  # type: ignore[override]
-        self,
-        client: Any,
-        config: Any,
-        osutil: Any,
-        request_executor: Any,
-        transfer_future: Any,
-        buffer_pool: BufferPool,
-        bandwidth_limiter: Any = None,
-    ) -> None:
-        coordinator = self._transfer_coordinator
+    def _submit_requests(self, resources: TransferResources) -> None:
+        coordinator, transfer_future = self._transfer_coordinator, resources.transfer_future
+        buffer_pool: BufferPool = resources.buffer_pool
         call_args = transfer_future.meta.call_args
         extra_args = dict(call_args.extra_args or {})
-        source = open_source(call_args.fileobj, osutil)
+        source = open_source(call_args.fileobj, resources.osutil)
         coordinator.add_done_callback(source.close)
         # (a size given through provide_transfer_size is only used for progress: a stream
         # is read to its end whatever it was said to hold)
         if source.size is not None:
             transfer_future.meta.provide_transfer_size(source.size)
-        plan = ChecksumPlan(client, extra_args)
+        plan = ChecksumPlan(resources.client, extra_args)
         progress = ProgressReporter(get_callbacks(transfer_future, "progress"))
         context = _UploadContext(
-            client, config, coordinator, request_executor, call_args.bucket, call_args.key,
-            extra_args, plan, progress, bandwidth_limiter, buffer_pool, source,
+            resources.client, resources.config, coordinator, resources.request_executor, call_args.bucket, call_args.key,
+            extra_args, plan, progress, resources.bandwidth_limiter, buffer_pool, source,
         )
-        threshold = config.multipart_threshold
+        threshold = resources.config.multipart_threshold
         if source.size is not None and source.size < threshold and not isinstance(source, StreamSource):
             context.put_object()
             return
@@ -683,7 +676,7 @@ class _UploadContext(MultipartJob):
 
     # -- single request ------------------------------------------------------------------
     def put_object(self, memory: Optional[memoryview] = None, buffer: Optional[bytearray] = None) -> None:
-        task = PutObjectTask(self.coordinator, {"context": self, "memory": memory, "buffer": buffer}, is_final=True)
+        task = PutObjectTask(self.coordinator, self, buffer, memory)
         try:
             self.coordinator.submit(self.executor, task)
         except BaseException:
@@ -753,10 +746,7 @@ class _UploadContext(MultipartJob):
 
     def _submit_part(self, number: int, offset: int, length: int, buffer: Optional[bytearray]) -> None:
         self._bytes_submitted += length
-        task = UploadPartTask(
-            self.coordinator,
-            {"context": self, "number": number, "offset": offset, "length": length, "buffer": buffer},
-        )
+        task = UploadPartTask(self.coordinator, self, buffer, number, offset, length)
         try:
             self.coordinator.submit(self.executor, task)
         except BaseException:
@@ -768,17 +758,37 @@ class _UploadContext(MultipartJob):
         self.source.finish()
 
 
-class PutObjectTask(Task):
-    """Uploads a whole object with one PutObject."""
+@dataclass(eq=False, repr=False)
+class _PartBufferTask(TypedTask):
+    """A task that may hold one of the upload's pooled part buffers; freed once, whatever happens."""
+
+    context: _UploadContext
+    buffer: Optional[bytearray]
+
+    def _release(self) -> None:
+        buffer = self.buffer
+        if buffer is not None:
+            self.buffer = None
+            self.context.buffer_pool.release(buffer)
 
     def _cleanup(self) -> None:
-        buffer = self._main_kwargs.get("buffer")
-        if buffer is not None:
-            self._main_kwargs["buffer"] = None
-            self._main_kwargs["memory"] = None
-            self._main_kwargs["context"].buffer_pool.release(buffer)
+        self._release()
 
-    def _main(self, context: _UploadContext, memory: Optional[memoryview], buffer: Optional[bytearray] = None) -> None:  # type: ignore[override]
+
+@dataclass(eq=False, repr=False)
+class PutObjectTask(_PartBufferTask):
+    """Uploads a whole object with one PutObject."""
+
+    final = True
+    memory: Optional[memoryview]
+
+    def _cleanup(self) -> None:
+        if self.buffer is not None:
+            self.memory = None
+        self._release()
+
+    def _run(self) -> None:
+        context, memory = self.context, self.memory
         size = context.source.size if memory is None else len(memory)
         body = context.make_body(0, size or 0, memory)
         args = _drop(context.extra_args, PUT_OBJECT_BLOCKLIST)
@@ -792,12 +802,18 @@ class PutObjectTask(Task):
         context.source.finish()
 
 
-class UploadPartTask(Task):
+@dataclass(eq=False, repr=False)
+class UploadPartTask(_PartBufferTask):
     """Uploads one part and reports it to the upload's context."""
 
-    def _main(self, context: _UploadContext, number: int, offset: int, length: int, buffer: Optional[bytearray]) -> None:  # type: ignore[override]
-        memory = memoryview(buffer)[:length] if buffer is not None else None
-        body = context.make_body(offset, length, memory)
+    number: int
+    offset: int
+    length: int
+
+    def _run(self) -> None:
+        context, number, buffer = self.context, self.number, self.buffer
+        memory = memoryview(buffer)[: self.length] if buffer is not None else None
+        body = context.make_body(self.offset, self.length, memory)
         args = _pick(context.extra_args, UPLOAD_PART_ARGS)
         args.update(context.checksum_params(body))
         client = context.client
@@ -817,15 +833,6 @@ class UploadPartTask(Task):
             memory.release()
         self._release()
         context.part_done(entry)
-
-    def _release(self) -> None:
-        buffer = self._main_kwargs.get("buffer")
-        if buffer is not None:
-            self._main_kwargs["buffer"] = None
-            self._main_kwargs["context"].buffer_pool.release(buffer)
-
-    def _cleanup(self) -> None:
-        self._release()
 
 
 def _send_with_retries(coordinator: Any, body: UploadBody, send: Callable[[], T]) -> T:
