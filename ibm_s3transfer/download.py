@@ -37,7 +37,7 @@ Retries
     timeouts, 5xx and truncated bodies (on top of the client's own retries of the
     request), then the download fails with RetriesExceededError. A response whose bytes
     do not match its own checksum header (FlexibleChecksumError) is fetched once more,
-    then that error is raised.
+    then that error is raised. (The loop and its rules: ``ibm_s3transfer.retry``.)
 """
 from __future__ import annotations
 

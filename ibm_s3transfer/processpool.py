@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ibm_botocore.checksums import crc32
 from ibm_s3transfer.constants import ALLOWED_DOWNLOAD_ARGS, MB, PROCESS_USER_AGENT
 from ibm_s3transfer.exceptions import CancelledError, ChecksumMismatchError, RetriesExceededError
+from ibm_s3transfer.futures import InterruptibleFuture
 from ibm_s3transfer.parts import spans
 from ibm_s3transfer.retry import RetryPolicy, call_with_retries, get_range
 from ibm_s3transfer.utils import CallArgs, pread_into, pwrite_all, random_file_extension, thread_buffer
@@ -80,7 +81,7 @@ class ProcessPoolTransferMeta:
         return self._user_context
 
 
-class ProcessPoolTransferFuture:
+class ProcessPoolTransferFuture(InterruptibleFuture):
     """The handle of one process-pool download."""
 
     def __init__(self, future: "Future[Any]", meta: ProcessPoolTransferMeta, cancel_event: threading.Event) -> None:
@@ -95,12 +96,8 @@ class ProcessPoolTransferFuture:
     def done(self) -> bool:
         return self._future.done()
 
-    def result(self) -> Any:
-        try:
-            return self._future.result()
-        except KeyboardInterrupt:
-            self.cancel()
-            raise
+    def _wait(self) -> Any:
+        return self._future.result()
 
     def cancel(self) -> None:
         self._cancel_event.set()
