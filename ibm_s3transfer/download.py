@@ -37,7 +37,7 @@ Retries
     timeouts, 5xx and truncated bodies (on top of the client's own retries of the
     request), then the download fails with RetriesExceededError. A response whose bytes
     do not match its own checksum header (FlexibleChecksumError) is fetched once more,
-    then that error is raised.
+    then that error is raised. (The loop and its rules: ``ibm_s3transfer.retry``.)
 """
 from __future__ import annotations
 
@@ -46,10 +46,12 @@ import logging
 import os
 import stat
 import threading
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from ibm_botocore.checksums import crc32
 from ibm_botocore.s3 import request_hints
+from ibm_s3transfer.crc import composite_crc32
 from ibm_s3transfer.exceptions import ChecksumMismatchError, RetriesExceededError
 from ibm_s3transfer.integrity import (  # noqa: F401  (re-exported: the downloaders' shared plan)
     HEAD_ARGS,
@@ -61,12 +63,12 @@ from ibm_s3transfer.integrity import (  # noqa: F401  (re-exported: the download
     unique_digests,
 )
 from ibm_s3transfer.integrity import etag_verifier  # directory downloads: the ETag of a listing
-from ibm_s3transfer.tasks import SubmissionTask, Task
-from ibm_s3transfer.upload import is_retryable
+from ibm_s3transfer.parts import spans
+from ibm_s3transfer.retry import RetryPolicy, call_with_retries, get_range, is_retryable
+from ibm_s3transfer.tasks import ManagedSubmissionTask, TransferResources, TypedTask
 from ibm_s3transfer.utils import (
     OSUtils,
     ProgressReporter,
-    composite_crc32,
     get_callbacks,
     pread_into,
     pwrite_all,
@@ -182,34 +184,19 @@ class DownloadSlots:
             self._cond.notify()
 
 
-# -- submission helpers --------------------------------------------------------------------
-def _ranges(size: int, step: int) -> List[Tuple[int, int]]:
-    if size == 0:
-        return [(0, 0)]
-    return [(start, min(step, size - start)) for start in range(0, size, step)]
-
-
 # -- submission --------------------------------------------------------------------------------
 def _needs_head(extra_args: Dict[str, Any]) -> bool:
     """Encrypted with a customer key or read by version: the listed ETag does not tell enough."""
     return any(name in extra_args for name in ("SSECustomerKey", "SSECustomerAlgorithm", "VersionId"))
 
 
-class DownloadSubmissionTask(SubmissionTask):
+class DownloadSubmissionTask(ManagedSubmissionTask):
     """Finds out the size and checksum, prepares the target and submits the range GETs."""
 
-    def _submit(  # type: ignore[override]
-        self,
-        client: Any,
-        config: Any,
-        osutil: Any,
-        request_executor: Any,
-        submission_executor: Any,
-        transfer_future: Any,
-        download_slots: DownloadSlots,
-        bandwidth_limiter: Any = None,
-    ) -> None:
+    def _submit_requests(self, resources: TransferResources) -> None:
         coordinator = self._transfer_coordinator
+        client, config, transfer_future = resources.client, resources.config, resources.transfer_future
+        download_slots: DownloadSlots = resources.download_slots
         call_args = transfer_future.meta.call_args
         bucket, key = call_args.bucket, call_args.key
         extra_args = dict(call_args.extra_args or {})
@@ -241,18 +228,19 @@ class DownloadSubmissionTask(SubmissionTask):
         elif size < config.multipart_threshold:
             ranges, whole = [(0, size)], True
         else:
-            ranges, whole = _ranges(size, config.multipart_chunksize), False
+            ranges, whole = spans(size, config.multipart_chunksize), False
         get_args = dict(extra_args)
         # The GETs are pinned to the HEAD's ETag by a request hint (If-Match on the wire,
         # not a parameter), unless the caller gave IfMatch.
         if_match = etag if "IfMatch" not in extra_args else None
-        writer, finish = self._prepare_target(call_args.fileobj, osutil, size, coordinator, download_slots)
+        writer, finish = self._prepare_target(call_args.fileobj, resources.osutil, size, coordinator, download_slots)
         state = _DownloadState(
             client=client, config=config, coordinator=coordinator, bucket=bucket, key=key, get_args=get_args,
             if_match=if_match, retry_os_errors=getattr(config, "retry_os_errors", False),
             ranges=ranges, whole=whole, writer=writer, finish=finish, verifier=verifier,
-            progress=ProgressReporter(get_callbacks(transfer_future, "progress")), limiter=bandwidth_limiter,
-            request_executor=request_executor, submission_executor=submission_executor, slots=download_slots,
+            progress=ProgressReporter(get_callbacks(transfer_future, "progress")), limiter=resources.bandwidth_limiter,
+            request_executor=resources.request_executor, submission_executor=resources.submission_executor,
+            slots=download_slots,
         )
         state.submit_round()
 
@@ -397,10 +385,10 @@ class _DiscardWriter:
         pass
 
 
+@dataclass(eq=False, repr=False)
 class _DownloadState:
     """Shared by the range tasks of one download: rounds, digests and completion."""
 
-    # Set from the keyword arguments (declarations only, no class values).
     client: Any
     config: Any
     coordinator: Any
@@ -419,21 +407,31 @@ class _DownloadState:
     request_executor: Any
     submission_executor: Any
     slots: DownloadSlots
+    # -- derived, and changed as the rounds go
+    digests: List[Any] = field(init=False)
+    hashers: Optional[List[Any]] = field(init=False)
+    retry_policy: RetryPolicy = field(init=False)
+    round: int = field(init=False, default=0)
+    _md5_rounds: List[List[Optional[bytes]]] = field(init=False, default_factory=list)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _pending: int = field(init=False, default=0)
+    _satisfied: bool = field(init=False, default=False)
+    _changed: bool = field(init=False, default=False)
+    _target_rewritable: bool = field(init=False)
+    _part_sizes: Optional[List[int]] = field(init=False, default=None)
 
-    def __init__(self, **kwargs: Any) -> None:
-        for name, value in kwargs.items():
-            setattr(self, name, value)
-        self.digests: List[Any] = [None] * len(self.ranges)
+    def __post_init__(self) -> None:
+        self.digests = [None] * len(self.ranges)
         self.hashers = self.verifier.new_hashers(self.ranges) if self.verifier.hashes_md5 else None
-        self._md5_rounds: List[List[Optional[bytes]]] = []
-        self.round = 0
-        self._lock = threading.Lock()
-        self._pending = 0
-        self._satisfied = False
-        self._changed = False
+        self.retry_policy = RetryPolicy(
+            self.config.num_download_attempts, self.coordinator.done, self._retryable, checksum_once=True, wrap_exhausted=True
+        )
         self._target_rewritable = self.writer.rewritable
         if isinstance(self.writer, _OrderedWriter):
             self.coordinator.add_failure_cleanup(self.writer.drop_all)
+
+    def _retryable(self, exc: BaseException) -> bool:
+        return is_retryable(exc) or isinstance(exc, _ShortRead) or (self.retry_os_errors and isinstance(exc, OSError))
 
     # -- rounds --------------------------------------------------------------------------
     def submit_round(self) -> None:
@@ -454,8 +452,7 @@ class _DownloadState:
                 return
             if ordered:
                 self.slots.acquire(coordinator)
-            task = RangeTask(coordinator, {"state": self, "index": index, "round_no": round_no})
-            task.holds_slot = ordered
+            task = RangeTask(coordinator, self, index, round_no, holds_slot=ordered)
             try:
                 coordinator.submit(self.request_executor, task)
             except BaseException:
@@ -519,7 +516,7 @@ class _DownloadState:
                 self._finalize()
                 return
             etag = verifier.etag_check()
-            real_sizes = getattr(self, "_part_sizes", None)
+            real_sizes = self._part_sizes
             if etag is not None and etag.mode == "md5-parts" and real_sizes:
                 etag.part_bounds = [sum(real_sizes[:i]) for i in range(len(real_sizes))]
             by_etag = md5_of_written(etag, self.writer.read_at, self._total()) if etag is not None else None
@@ -566,7 +563,7 @@ class _DownloadState:
 
     def _next_round(self) -> None:
         coordinator = self.coordinator
-        coordinator.submit(self.submission_executor, _RoundTask(coordinator, {"state": self}))
+        coordinator.submit(self.submission_executor, _RoundTask(coordinator, self))
 
     def _total(self) -> int:
         return sum(self.ranges[-1]) if self.ranges else 0
@@ -588,7 +585,7 @@ class _DownloadState:
         count = self.verifier.part_count
         if not count or count > 1000 or not hasattr(self.writer, "read_at"):
             return None
-        sizes = getattr(self, "_part_sizes", None)
+        sizes = self._part_sizes
         if sizes is None:
             head_args = {k: v for k, v in self.get_args.items() if k in HEAD_ARGS}
             sizes = []
@@ -633,15 +630,14 @@ class _DownloadState:
         self.coordinator.set_result(None)
 
 
-class _RoundTask(Task):
-    def _main(self, state: _DownloadState) -> None:  # type: ignore[override]
-        state.submit_round()
+@dataclass(eq=False, repr=False)
+class _RoundTask(TypedTask):
+    """Submits the range tasks of the next round (on the submission executor)."""
 
+    state: _DownloadState
 
-def _is_checksum_error(exc: BaseException) -> bool:
-    from ibm_botocore.exceptions import FlexibleChecksumError
-
-    return isinstance(exc, FlexibleChecksumError)
+    def _run(self) -> None:
+        self.state.submit_round()
 
 
 class _Progress:
@@ -654,69 +650,61 @@ class _Progress:
         self.crc = 0
         self.reported = 0
 
+    def restart(self, progress: ProgressReporter) -> None:
+        """The range starts again from its first byte: take back the progress reported for it."""
+        if self.reported:
+            progress(-self.reported)
+        self.got = self.crc = self.reported = 0
 
-class RangeTask(Task):
+
+@dataclass(eq=False, repr=False)
+class RangeTask(TypedTask):
     """GETs one range (or the whole object), checksums it and writes it to the target."""
 
-    holds_slot = False
+    state: _DownloadState
+    index: int
+    round_no: int
+    # a non-seekable target's memory slot, released once the range is delivered (or the task ends)
+    holds_slot: bool = False
 
     def _cleanup(self) -> None:
         if self.holds_slot:
             self.holds_slot = False
-            self._main_kwargs["state"].slots.release()
+            self.state.slots.release()
 
-    def _main(self, state: _DownloadState, index: int, round_no: int) -> None:  # type: ignore[override]
+    def _run(self) -> None:
+        state, index, round_no = self.state, self.index, self.round_no
         if round_no > 1 and state.satisfied():
             state.range_skipped()
             return
-        attempts = state.config.num_download_attempts
-        last: Optional[BaseException] = None
-        checksum_errors = 0
         done = _Progress()
-        for attempt in range(1, attempts + 1):
-            try:
-                digest = self._fetch(state, index, round_no, done)
-                break
-            except Exception as exc:
-                if self._transfer_coordinator.done():
-                    raise
-                if _is_checksum_error(exc):
-                    # the response did not match its own checksum header: once more, from the start
-                    checksum_errors += 1
-                    if checksum_errors > 1:
-                        raise
-                    if done.reported:
-                        state.progress(-done.reported)
-                    if state.hashers is not None:
-                        state.hashers[index].broken = True
-                    done = _Progress()
-                elif not (is_retryable(exc) or isinstance(exc, _ShortRead) or (state.retry_os_errors and isinstance(exc, OSError))):
-                    raise
-                elif not state.writer.streams:
-                    if done.reported:
-                        state.progress(-done.reported)
-                    done = _Progress()  # in-memory ranges start again
-                last = exc
-                logger.debug("Range %d of %s/%s failed (attempt %d/%d, %d bytes in): %r", index, state.bucket, state.key, attempt, attempts, done.got, exc)
-        else:
-            raise RetriesExceededError(last)  # type: ignore[arg-type]
+
+        def failed(exc: BaseException, checksum_error: bool) -> None:
+            if checksum_error:
+                # the response did not match its own checksum header: once more, from the start
+                done.restart(state.progress)
+                if state.hashers is not None:
+                    state.hashers[index].broken = True
+            elif not state.writer.streams:
+                done.restart(state.progress)  # in-memory ranges start again
+
+        digest = call_with_retries(
+            lambda _number: self._fetch(state, index, round_no, done), state.retry_policy, failed,
+            what="Range %d of %s/%s" % (index, state.bucket, state.key),
+        )
         state.range_done(index, round_no, digest)
 
     def _fetch(self, state: _DownloadState, index: int, round_no: int, done: _Progress) -> Any:
         """GETs what range ``index`` still lacks; its CRC32 (or its length) once it is complete."""
         start, length = state.ranges[index]
-        params = dict(state.get_args)
         memory_target = not state.writer.streams
         resume = 0 if memory_target else done.got
-        if resume or not state.whole:
-            # the last range is open-ended, as ibm-cos-sdk asks for it
-            last = index == len(state.ranges) - 1
-            first = start + resume
-            params["Range"] = "bytes=%d-" % first if last else "bytes=%d-%d" % (first, start + length - 1)
         if resume >= length and length:
             return done.crc if state.verifier.wants_crc else length
-        with request_hints(if_match=state.if_match):
-            response = state.client.get_object(Bucket=state.bucket, Key=state.key, **params)
+        # the last range is open-ended, as ibm-cos-sdk asks for it
+        last = None if index == len(state.ranges) - 1 else start + length - 1
+        response = get_range(state.client, state.bucket, state.key, state.get_args, start + resume, last,
+                             whole=state.whole and not resume, if_match=state.if_match)
         return self._receive(state, index, round_no, done, response, start, length, resume, memory_target)
 
     def _receive(self, state: _DownloadState, index: int, round_no: int, done: _Progress, response: Any,

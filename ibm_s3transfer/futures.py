@@ -255,7 +255,35 @@ class TransferCoordinator:
         self._finish()
 
 
-class TransferFuture:
+class InterruptibleFuture:
+    """A transfer handle whose ``result()`` cancels the transfer when Ctrl-C interrupts the wait.
+
+    Shared by the handles of managed, process-pool and Aspera-compatible transfers:
+    ``_wait`` blocks for the outcome, ``cancel`` stops the transfer (which then cleans up).
+    """
+
+    _coordinator: Any
+
+    def result(self) -> Any:
+        """Block until the transfer finished; raise its error, if any.
+
+        Ctrl-C while waiting cancels the transfer (which then cleans up) and re-raises.
+        """
+        try:
+            return self._wait()
+        except KeyboardInterrupt:
+            self.cancel()
+            raise
+
+    def _wait(self) -> Any:
+        return self._coordinator.result()
+
+    def cancel(self) -> None:
+        """Cancel the transfer; ``result()`` then raises CancelledError."""
+        self._coordinator.cancel()
+
+
+class TransferFuture(InterruptibleFuture):
     """The handle of one transfer, returned by every TransferManager method."""
 
     def __init__(self, meta: Optional[TransferMeta] = None, coordinator: Optional[TransferCoordinator] = None) -> None:
@@ -269,21 +297,6 @@ class TransferFuture:
     def done(self) -> bool:
         """True once the transfer succeeded, failed or was cancelled."""
         return self._coordinator.done()
-
-    def result(self) -> Any:
-        """Block until the transfer finished; raise its error, if any.
-
-        Ctrl-C while waiting cancels the transfer (which then cleans up) and re-raises.
-        """
-        try:
-            return self._coordinator.result()
-        except KeyboardInterrupt:
-            self.cancel()
-            raise
-
-    def cancel(self) -> None:
-        """Cancel the transfer; ``result()`` then raises CancelledError."""
-        self._coordinator.cancel()
 
     def set_exception(self, exception: BaseException) -> None:
         """Replace the outcome of a finished transfer with ``exception``."""

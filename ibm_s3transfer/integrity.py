@@ -46,7 +46,9 @@ import re
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ibm_s3transfer.utils import b64_to_crc32, composite_crc32, crc32_combine_all, thread_buffer
+from ibm_s3transfer.crc import b64_to_crc32, composite_crc32, crc32_combine_all
+from ibm_s3transfer.parts import spans
+from ibm_s3transfer.utils import thread_buffer
 
 logger = logging.getLogger(__name__)
 
@@ -366,7 +368,6 @@ def part_ranges(sizes: List[int], step: int) -> Tuple[List[Tuple[int, int]], Lis
     offset = 0
     for size in sizes:
         bounds.append(offset)
-        for start in range(offset, offset + size, step):
-            ranges.append((start, min(step, offset + size - start)))
+        ranges.extend(spans(size, step, offset))
         offset += size
     return ranges, bounds

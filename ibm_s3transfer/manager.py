@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Type
 
 from ibm_s3transfer.bandwidth import BandwidthLimiter, LeakyBucket
 from ibm_s3transfer import constants as _limits
@@ -42,6 +42,7 @@ from ibm_s3transfer.futures import (
     TransferFuture,
     TransferMeta,
 )
+from ibm_s3transfer.tasks import ManagedSubmissionTask, TransferResources
 from ibm_s3transfer.upload import BufferPool, UploadSubmissionTask, register_upload_handlers
 from ibm_s3transfer.utils import CallArgs, OSUtils, get_callbacks
 
@@ -203,23 +204,13 @@ class TransferManager:
         extra_args = self._checked(extra_args, self.ALLOWED_UPLOAD_ARGS, bucket)
         self._add_checksum_defaults(extra_args)
         call_args = CallArgs(fileobj=fileobj, bucket=bucket, key=key, extra_args=extra_args, subscribers=list(subscribers or []))
-        return self._start(
-            call_args, UploadSubmissionTask, {"buffer_pool": self._buffer_pool, "bandwidth_limiter": self._bandwidth_limiter}
-        )
+        return self._start(call_args, UploadSubmissionTask)
 
     def download(self, bucket: str, key: str, fileobj: Any, extra_args: Optional[Dict[str, Any]] = None, subscribers: Optional[Iterable[Any]] = None) -> TransferFuture:
         """Download ``bucket``/``key`` into a file (name, or writable binary file-like object)."""
         extra_args = self._checked(extra_args, self.ALLOWED_DOWNLOAD_ARGS, bucket)
         call_args = CallArgs(bucket=bucket, key=key, fileobj=fileobj, extra_args=extra_args, subscribers=list(subscribers or []))
-        return self._start(
-            call_args,
-            DownloadSubmissionTask,
-            {
-                "submission_executor": self._submitters,
-                "download_slots": self._download_slots,
-                "bandwidth_limiter": self._bandwidth_limiter,
-            },
-        )
+        return self._start(call_args, DownloadSubmissionTask)
 
     def copy(
         self,
@@ -276,7 +267,7 @@ class TransferManager:
         if setting == "when_supported" and "ChecksumAlgorithm" not in extra_args:
             extra_args["ChecksumAlgorithm"] = "CRC32"
 
-    def _start(self, call_args: CallArgs, submission_task_cls: type, extra_main_kwargs: Optional[Dict[str, Any]] = None) -> TransferFuture:
+    def _start(self, call_args: CallArgs, submission_task_cls: Type[ManagedSubmissionTask]) -> TransferFuture:
         with self._id_lock:
             transfer_id = self._next_id
             self._next_id += 1
@@ -287,19 +278,15 @@ class TransferManager:
         controller = self._tracker
         controller.add_transfer_coordinator(coordinator)
         coordinator.add_done_callback(controller.remove_transfer_coordinator, coordinator)
-        main_kwargs: Dict[str, Any] = {
-            "client": self._client,
-            "config": self._config,
-            "osutil": self._osutil,
-            "request_executor": self._requests,
-            "transfer_future": future,
-        }
-        if extra_main_kwargs:
-            main_kwargs.update(extra_main_kwargs)
+        resources = TransferResources(
+            client=self._client, config=self._config, osutil=self._osutil, request_executor=self._requests,
+            submission_executor=self._submitters, transfer_future=future, buffer_pool=self._buffer_pool,
+            download_slots=self._download_slots, bandwidth_limiter=self._bandwidth_limiter,
+        )
         coordinator.set_status_to_queued()
         # (on_queued subscribers are told by the submission task, once)
         try:
-            coordinator.submit(self._submitters, submission_task_cls(coordinator, main_kwargs))
+            coordinator.submit(self._submitters, submission_task_cls(coordinator, resources))
         except BaseException as exc:
             coordinator.set_exception(exc)
             coordinator.announce_done()

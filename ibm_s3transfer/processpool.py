@@ -32,7 +32,10 @@ from typing import Any, Dict, List, Optional, Tuple
 from ibm_botocore.checksums import crc32
 from ibm_s3transfer.constants import ALLOWED_DOWNLOAD_ARGS, MB, PROCESS_USER_AGENT
 from ibm_s3transfer.exceptions import CancelledError, ChecksumMismatchError, RetriesExceededError
-from ibm_s3transfer.utils import CallArgs, pread_into, random_file_extension, thread_buffer
+from ibm_s3transfer.futures import InterruptibleFuture
+from ibm_s3transfer.parts import spans
+from ibm_s3transfer.retry import RetryPolicy, call_with_retries, get_range
+from ibm_s3transfer.utils import CallArgs, pread_into, pwrite_all, random_file_extension, thread_buffer
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ class ProcessPoolTransferMeta:
         return self._user_context
 
 
-class ProcessPoolTransferFuture:
+class ProcessPoolTransferFuture(InterruptibleFuture):
     """The handle of one process-pool download."""
 
     def __init__(self, future: "Future[Any]", meta: ProcessPoolTransferMeta, cancel_event: threading.Event) -> None:
@@ -93,12 +96,8 @@ class ProcessPoolTransferFuture:
     def done(self) -> bool:
         return self._future.done()
 
-    def result(self) -> Any:
-        try:
-            return self._future.result()
-        except KeyboardInterrupt:
-            self.cancel()
-            raise
+    def _wait(self) -> Any:
+        return self._future.result()
 
     def cancel(self) -> None:
         self._cancel_event.set()
@@ -122,41 +121,35 @@ def _init_worker(client_kwargs: Dict[str, Any]) -> None:
 def _fetch_range(bucket: str, key: str, get_args: Dict[str, Any], temp: str, start: int, length: int, whole: bool, attempts: int,
                  want_md5: bool = False) -> Tuple[int, int, Optional[bytes]]:
     """GET one range into ``temp`` at its offset; returns (bytes, crc32, md5 or None)."""
-    from ibm_s3transfer.upload import is_retryable
-
-    last: Optional[BaseException] = None
     fd = os.open(temp, os.O_WRONLY)
     try:
-        for _ in range(attempts):
-            try:
-                params = dict(get_args)
-                if not whole:
-                    params["Range"] = "bytes=%d-%d" % (start, start + length - 1)
-                body = _WORKER_CLIENT.get_object(Bucket=bucket, Key=key, **params)["Body"]
-                buffer = thread_buffer()
-                got = 0
-                crc = 0
-                md5 = hashlib.md5() if want_md5 else None
-                while got < length:
-                    count = body.readinto(buffer[: min(len(buffer), length - got)])
-                    if not count:
-                        raise ConnectionError("range ended after %d of %d bytes" % (got, length))
-                    view = buffer[:count]
-                    crc = crc32(view, crc)
-                    if md5 is not None:
-                        md5.update(view)
-                    written = 0
-                    while written < count:
-                        written += os.pwrite(fd, view[written:], start + got + written)
-                    got += count
-                return got, crc, md5.digest() if md5 is not None else None
-            except Exception as exc:
-                if not (is_retryable(exc) or isinstance(exc, ConnectionError)):
-                    raise
-                last = exc
-        raise RetriesExceededError(last)  # type: ignore[arg-type]
+        def attempt(_number: int) -> Tuple[int, int, Optional[bytes]]:
+            response = get_range(_WORKER_CLIENT, bucket, key, get_args, start, start + length - 1, whole)
+            return _write_range(response["Body"], fd, start, length, want_md5)
+
+        policy = RetryPolicy(attempts, wrap_exhausted=True)
+        return call_with_retries(attempt, policy, what="Range at %d of %s/%s" % (start, bucket, key))
     finally:
         os.close(fd)
+
+
+def _write_range(body: Any, fd: int, start: int, length: int, want_md5: bool) -> Tuple[int, int, Optional[bytes]]:
+    """Copies ``length`` bytes of ``body`` to ``fd`` at ``start``; (bytes, crc32, md5 or None)."""
+    buffer = thread_buffer()
+    got = 0
+    crc = 0
+    md5 = hashlib.md5() if want_md5 else None
+    while got < length:
+        count = body.readinto(buffer[: min(len(buffer), length - got)])
+        if not count:
+            raise ConnectionError("range ended after %d of %d bytes" % (got, length))
+        view = buffer[:count]
+        crc = crc32(view, crc)
+        if md5 is not None:
+            md5.update(view)
+        pwrite_all(fd, view, start + got)
+        got += count
+    return got, crc, md5.digest() if md5 is not None else None
 
 
 # -- parent side ---------------------------------------------------------------------------------
@@ -245,13 +238,12 @@ class ProcessPoolDownloader:
         if layout:
             # a part's MD5 is computed by one worker: MD5s of the part MD5s need whole parts
             step = max(layout) if verifier.mode == "md5-parts" else config.multipart_chunksize
-            spans, verifier.part_bounds = part_ranges(layout, step)
-            ranges = [(start, length, len(spans) == 1) for start, length in spans]
+            pieces, verifier.part_bounds = part_ranges(layout, step)
+            ranges = [(start, length, len(pieces) == 1) for start, length in pieces]
         elif size < config.multipart_threshold:
             ranges = [(0, size, True)]
         else:
-            step = config.multipart_chunksize
-            ranges = [(start, min(step, size - start), False) for start in range(0, size, step)]
+            ranges = [(start, length, False) for start, length in spans(size, config.multipart_chunksize)]
         return get_args, size, verifier, ranges
 
     def _fetch_verified(self, bucket: str, key: str, get_args: Dict[str, Any], temp: str, ranges: List[Tuple[int, int, bool]],

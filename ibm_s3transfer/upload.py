@@ -37,7 +37,8 @@ import logging
 import os
 import stat
 import threading
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 from ibm_botocore.checksums import crc32
 from ibm_botocore import s3
@@ -48,19 +49,23 @@ from ibm_s3transfer.constants import (
     PUT_OBJECT_BLOCKLIST,
     UPLOAD_PART_ARGS,
 )
-from ibm_s3transfer.tasks import SubmissionTask, Task
+from ibm_s3transfer.crc import crc32_to_b64
+from ibm_s3transfer.parts import part_size, spans
+from ibm_s3transfer.retry import RetryPolicy, call_with_retries
+from ibm_s3transfer.retry import is_retryable  # noqa: F401  (re-exported: importable from here before retry.py existed)
+from ibm_s3transfer.tasks import ManagedSubmissionTask, TransferResources, TypedTask
 from ibm_s3transfer.utils import (
     IO_BLOCK_SIZE,
-    ChunksizeAdjuster,
     OSUtils,
     ProgressReporter,
-    crc32_to_b64,
     get_callbacks,
     pread_into,
     thread_buffer,
 )
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _PART_ATTEMPTS = 3
 _DIGEST_BLOCK = 1024 * 1024
@@ -526,35 +531,27 @@ class ChecksumPlan:
 
 
 # -- tasks -------------------------------------------------------------------------------------
-class UploadSubmissionTask(SubmissionTask):
+class UploadSubmissionTask(ManagedSubmissionTask):
     """Decides between PutObject and multipart, and submits the requests."""
 
-    def _submit(  # type: ignore[override]
-        self,
-        client: Any,
-        config: Any,
-        osutil: Any,
-        request_executor: Any,
-        transfer_future: Any,
-        buffer_pool: BufferPool,
-        bandwidth_limiter: Any = None,
-    ) -> None:
-        coordinator = self._transfer_coordinator
+    def _submit_requests(self, resources: TransferResources) -> None:
+        coordinator, transfer_future = self._transfer_coordinator, resources.transfer_future
+        buffer_pool: BufferPool = resources.buffer_pool
         call_args = transfer_future.meta.call_args
         extra_args = dict(call_args.extra_args or {})
-        source = open_source(call_args.fileobj, osutil)
+        source = open_source(call_args.fileobj, resources.osutil)
         coordinator.add_done_callback(source.close)
         # (a size given through provide_transfer_size is only used for progress: a stream
         # is read to its end whatever it was said to hold)
         if source.size is not None:
             transfer_future.meta.provide_transfer_size(source.size)
-        plan = ChecksumPlan(client, extra_args)
+        plan = ChecksumPlan(resources.client, extra_args)
         progress = ProgressReporter(get_callbacks(transfer_future, "progress"))
         context = _UploadContext(
-            client, config, coordinator, request_executor, call_args.bucket, call_args.key,
-            extra_args, plan, progress, bandwidth_limiter, buffer_pool, source,
+            resources.client, resources.config, coordinator, resources.request_executor, call_args.bucket, call_args.key,
+            extra_args, plan, progress, resources.bandwidth_limiter, buffer_pool, source,
         )
-        threshold = config.multipart_threshold
+        threshold = resources.config.multipart_threshold
         if source.size is not None and source.size < threshold and not isinstance(source, StreamSource):
             context.put_object()
             return
@@ -672,7 +669,7 @@ class _UploadContext(MultipartJob):
 
     # -- single request ------------------------------------------------------------------
     def put_object(self, memory: Optional[memoryview] = None, buffer: Optional[bytearray] = None) -> None:
-        task = PutObjectTask(self.coordinator, {"context": self, "memory": memory, "buffer": buffer}, is_final=True)
+        task = PutObjectTask(self.coordinator, self, buffer, memory)
         try:
             self.coordinator.submit(self.executor, task)
         except BaseException:
@@ -710,17 +707,15 @@ class _UploadContext(MultipartJob):
             create_args["ChecksumType"] = "FULL_OBJECT"
         self.create(create_args)
         size = self.source.size
-        chunksize = ChunksizeAdjuster().adjust_chunksize(self.config.multipart_chunksize, size)
+        chunksize = part_size(self.config.multipart_chunksize, size)
         count = 0
         if isinstance(self.source, FileRegionSource):
-            offset = 0
-            while offset < size or count == 0:
+            # (an empty file is one empty part)
+            for offset, length in spans(size, chunksize) or [(0, 0)]:
                 if coordinator.done():
                     return
-                length = min(chunksize, size - offset)
                 count += 1
                 self._submit_part(count, offset, length, None)
-                offset += length
         else:
             while True:
                 if coordinator.done():
@@ -744,10 +739,7 @@ class _UploadContext(MultipartJob):
 
     def _submit_part(self, number: int, offset: int, length: int, buffer: Optional[bytearray]) -> None:
         self._bytes_submitted += length
-        task = UploadPartTask(
-            self.coordinator,
-            {"context": self, "number": number, "offset": offset, "length": length, "buffer": buffer},
-        )
+        task = UploadPartTask(self.coordinator, self, buffer, number, offset, length)
         try:
             self.coordinator.submit(self.executor, task)
         except BaseException:
@@ -759,40 +751,37 @@ class _UploadContext(MultipartJob):
         self.source.finish()
 
 
-def is_retryable(exc: BaseException) -> bool:
-    """Connection problems, timeouts, truncated bodies and server-side (5xx) errors."""
-    from ibm_botocore.exceptions import (
-        ClientError,
-        ConnectionError as SDKConnectionError,
-        FlexibleChecksumError,
-        HTTPClientError,
-        IncompleteReadError,
-    )
+@dataclass(eq=False, repr=False)
+class _PartBufferTask(TypedTask):
+    """A task that may hold one of the upload's pooled part buffers; freed once, whatever happens."""
 
-    if isinstance(exc, (HTTPClientError, SDKConnectionError, IncompleteReadError, FlexibleChecksumError)):
-        return True
-    if isinstance(exc, ClientError):
-        response = getattr(exc, "response", None) or {}
-        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        code = response.get("Error", {}).get("Code")
-        return status >= 500 or code in ("RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "BadDigest", "InvalidDigest")
-    import socket
+    context: _UploadContext
+    buffer: Optional[bytearray]
 
-    # socket.timeout is TimeoutError only from Python 3.10 on
-    return isinstance(exc, (ConnectionError, TimeoutError, socket.timeout))
-
-
-class PutObjectTask(Task):
-    """Uploads a whole object with one PutObject."""
+    def _release(self) -> None:
+        buffer = self.buffer
+        if buffer is not None:
+            self.buffer = None
+            self.context.buffer_pool.release(buffer)
 
     def _cleanup(self) -> None:
-        buffer = self._main_kwargs.get("buffer")
-        if buffer is not None:
-            self._main_kwargs["buffer"] = None
-            self._main_kwargs["memory"] = None
-            self._main_kwargs["context"].buffer_pool.release(buffer)
+        self._release()
 
-    def _main(self, context: _UploadContext, memory: Optional[memoryview], buffer: Optional[bytearray] = None) -> None:  # type: ignore[override]
+
+@dataclass(eq=False, repr=False)
+class PutObjectTask(_PartBufferTask):
+    """Uploads a whole object with one PutObject."""
+
+    final = True
+    memory: Optional[memoryview]
+
+    def _cleanup(self) -> None:
+        if self.buffer is not None:
+            self.memory = None
+        self._release()
+
+    def _run(self) -> None:
+        context, memory = self.context, self.memory
         size = context.source.size if memory is None else len(memory)
         body = context.make_body(0, size or 0, memory)
         args = _drop(context.extra_args, PUT_OBJECT_BLOCKLIST)
@@ -806,12 +795,18 @@ class PutObjectTask(Task):
         context.source.finish()
 
 
-class UploadPartTask(Task):
+@dataclass(eq=False, repr=False)
+class UploadPartTask(_PartBufferTask):
     """Uploads one part and reports it to the upload's context."""
 
-    def _main(self, context: _UploadContext, number: int, offset: int, length: int, buffer: Optional[bytearray]) -> None:  # type: ignore[override]
-        memory = memoryview(buffer)[:length] if buffer is not None else None
-        body = context.make_body(offset, length, memory)
+    number: int
+    offset: int
+    length: int
+
+    def _run(self) -> None:
+        context, number, buffer = self.context, self.number, self.buffer
+        memory = memoryview(buffer)[: self.length] if buffer is not None else None
+        body = context.make_body(self.offset, self.length, memory)
         args = _pick(context.extra_args, UPLOAD_PART_ARGS)
         args.update(context.checksum_params(body))
         client = context.client
@@ -832,26 +827,16 @@ class UploadPartTask(Task):
         self._release()
         context.part_done(entry)
 
-    def _release(self) -> None:
-        buffer = self._main_kwargs.get("buffer")
-        if buffer is not None:
-            self._main_kwargs["buffer"] = None
-            self._main_kwargs["context"].buffer_pool.release(buffer)
 
-    def _cleanup(self) -> None:
-        self._release()
+def _send_with_retries(coordinator: Any, body: UploadBody, send: Callable[[], T]) -> T:
+    """``send()`` as the part policy allows; a resend starts from the body's first byte."""
 
-
-def _send_with_retries(coordinator: Any, body: UploadBody, send: Any) -> Any:
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return send()
-        except Exception as exc:
-            if attempt >= _PART_ATTEMPTS or coordinator.done() or not is_retryable(exc):
-                raise
-            logger.debug("Retrying a part after %r (attempt %d)", exc, attempt)
+    def attempt(number: int) -> T:
+        if number > 1:
+            # rewinding while "transferring" takes back the progress the failed send reported
             body.signal_transferring()
             body.seek(0)
             body.signal_not_transferring()
+        return send()
+
+    return call_with_retries(attempt, RetryPolicy(_PART_ATTEMPTS, coordinator.done), what="A part")

@@ -1,18 +1,29 @@
-"""Helpers shared by the transfer modules: file system access, part arithmetic,
-CRC32 combination, per-thread I/O buffers, callbacks and progress readers."""
+"""Helpers shared by the transfer modules: file system access, per-thread I/O buffers,
+callbacks and progress readers.
+
+(The CRC32 arithmetic lives in ``ibm_s3transfer.crc``, the part arithmetic in
+``ibm_s3transfer.parts``; their names stay importable from here.)"""
 from __future__ import annotations
 
-import base64
 import binascii
 import logging
-import math
 import os
 import stat
 import threading
-import zlib
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
-from ibm_s3transfer.constants import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
+from ibm_s3transfer.crc import (  # noqa: F401  (re-exported: importable from here before crc.py existed)
+    b64_to_crc32,
+    composite_crc32,
+    crc32_combine,
+    crc32_combine_all,
+    crc32_to_b64,
+)
+from ibm_s3transfer.parts import (  # noqa: F401  (re-exported: importable from here before parts.py existed)
+    ChunksizeAdjuster,
+    calculate_num_parts,
+    calculate_range_parameter,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,39 +33,6 @@ IO_BLOCK_SIZE = 1024 * 1024
 def random_file_extension(num_digits: int = 8) -> str:
     """``num_digits`` random hexadecimal digits (used for temporary file names)."""
     return binascii.hexlify(os.urandom((num_digits + 1) // 2)).decode("ascii")[:num_digits]
-
-
-def calculate_num_parts(size: int, part_size: int) -> int:
-    return max(1, int(math.ceil(size / float(part_size))))
-
-
-def calculate_range_parameter(part_size: int, part_index: int, num_parts: int, total_size: Optional[int] = None) -> str:
-    """The HTTP Range value of part ``part_index`` (0-based); the last part is open-ended."""
-    start = part_index * part_size
-    if part_index == num_parts - 1:
-        end = "" if total_size is None else str(total_size - 1)
-    else:
-        end = str(start + part_size - 1)
-    return "bytes=%d-%s" % (start, end)
-
-
-class ChunksizeAdjuster:
-    """Keeps the part size within S3's limits (5 MiB..5 GiB, at most 10,000 parts)."""
-
-    def __init__(self, max_size: int = MAX_PART_SIZE, min_size: int = MIN_PART_SIZE, max_parts: int = MAX_PARTS) -> None:
-        self.max_size = max_size
-        self.min_size = min_size
-        self.max_parts = max_parts
-
-    def adjust_chunksize(self, current_chunksize: int, file_size: Optional[int] = None) -> int:
-        size = min(max(current_chunksize, self.min_size), self.max_size)
-        if file_size is not None:
-            while int(math.ceil(file_size / float(size))) > self.max_parts:
-                size *= 2
-            size = min(size, self.max_size)
-        if size != current_chunksize:
-            logger.debug("Part size adjusted from %d to %d bytes", current_chunksize, size)
-        return size
 
 
 class CallArgs:
@@ -117,94 +95,6 @@ class OSUtils:
 
     def open_file_chunk_reader(self, filename: str, start_byte: int, size: int, callbacks: Optional[List[Callable[..., Any]]] = None) -> "ReadFileChunk":
         return ReadFileChunk.from_filename(filename, start_byte, size, callbacks, enable_callbacks=False)
-
-
-# -- CRC32 arithmetic -------------------------------------------------------------------------
-# CRC-32 (the zlib/PNG polynomial) in its bit-reflected form. Combining the CRCs of two
-# adjacent pieces needs x^(8*len(B)) mod P; ``_x8n`` computes it by repeated squaring
-# from a table of x^(2^k), and ``_mulmod`` multiplies two residues modulo P.
-_POLY = 0xEDB88320
-_ONE = 0x80000000  # the polynomial "1" in reflected bit order
-
-
-def _mulmod(a: int, b: int) -> int:
-    product = 0
-    bit = _ONE
-    while a:
-        if a & bit:
-            product ^= b
-            a ^= bit
-        bit >>= 1
-        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
-    return product
-
-
-def _build_powers() -> List[int]:
-    powers = []
-    value = _ONE >> 1  # x^1
-    for _ in range(64):
-        powers.append(value)
-        value = _mulmod(value, value)
-    return powers
-
-
-_X_POW_2K = _build_powers()
-_SHIFT_CACHE: Dict[int, int] = {}
-_SHIFT_LOCK = threading.Lock()
-
-
-def _x8n(length: int) -> int:
-    """x^(8*length) mod P."""
-    cached = _SHIFT_CACHE.get(length)
-    if cached is not None:
-        return cached
-    result = _ONE
-    exponent = length * 8
-    k = 0
-    while exponent:
-        if exponent & 1:
-            result = _mulmod(_X_POW_2K[k], result)
-        exponent >>= 1
-        k += 1
-    with _SHIFT_LOCK:
-        if len(_SHIFT_CACHE) > 256:
-            _SHIFT_CACHE.clear()
-        _SHIFT_CACHE[length] = result
-    return result
-
-
-def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
-    """CRC32 of A+B from crc32(A), crc32(B) and len(B)."""
-    if len2 <= 0:
-        return crc1
-    return _mulmod(_x8n(len2), crc1) ^ crc2
-
-
-def crc32_combine_all(pieces: Iterable[Tuple[int, int]]) -> int:
-    """CRC32 of the concatenation of pieces given as (crc32, length), in order."""
-    total = 0
-    for crc, length in pieces:
-        total = crc32_combine(total, crc, length)
-    return total
-
-
-def crc32_to_b64(value: int) -> str:
-    return base64.b64encode(value.to_bytes(4, "big")).decode("ascii")
-
-
-def b64_to_crc32(value: str) -> Optional[int]:
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if len(raw) != 4:
-        return None
-    return int.from_bytes(raw, "big")
-
-
-def composite_crc32(part_crcs: Iterable[int]) -> int:
-    """S3's multipart (COMPOSITE) CRC32: the CRC32 of the parts' big-endian CRC32s."""
-    return zlib.crc32(b"".join(c.to_bytes(4, "big") for c in part_crcs))
 
 
 # -- per-thread I/O buffers --------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from ibm_s3transfer.directory import DirectoryPlan, DirectoryTransfer
 from ibm_s3transfer.exceptions import CancelledError
+from ibm_s3transfer.futures import InterruptibleFuture
 
 logger = logging.getLogger("ibmcos.aspera")
 
@@ -191,8 +192,13 @@ class AsperaTransferCoordinator:
         return transfer.bytes_transferred if transfer is not None else 0
 
 
-class AsperaTransferFuture:
-    """The handle of one transfer: wait for it, pause, resume or cancel it."""
+class AsperaTransferFuture(InterruptibleFuture):
+    """The handle of one transfer: wait for it, pause, resume or cancel it.
+
+    ``result()`` blocks until the transfer finished and raises its error (CancelledError
+    after ``cancel()``, which stops it: open multipart uploads are aborted and partial
+    downloads removed).
+    """
 
     def __init__(self, meta: AsperaTransferMeta, coordinator: AsperaTransferCoordinator) -> None:
         self._meta = meta
@@ -205,18 +211,6 @@ class AsperaTransferFuture:
 
     def is_done(self) -> bool:
         return self._coordinator.is_done()
-
-    def result(self) -> None:
-        """Block until the transfer finished; raise its error (CancelledError after cancel)."""
-        try:
-            return self._coordinator.result()
-        except KeyboardInterrupt:
-            self.cancel()
-            raise
-
-    def cancel(self) -> None:
-        """Stop; open multipart uploads are aborted and partial downloads removed."""
-        self._coordinator.cancel()
 
     def pause(self) -> None:
         """No new part or range starts until resume(); those in flight finish."""
