@@ -12,10 +12,10 @@ import importlib
 import logging
 from typing import Any, Optional
 
+from ibm_boto3._version import __version__
 from ibm_boto3.session import Session
 
 __author__ = "IBM"
-__version__ = "2.16.2"
 
 DEFAULT_SESSION: Optional[Session] = None
 

@@ -34,11 +34,11 @@ class Session:
         else:
             self._session = ibm_botocore.session.get_session()
         if self._session.user_agent_name == "ibm-cos-sdk-python-core":
-            import ibm_boto3
+            from ibm_boto3._version import __version__
 
             core = "%s/%s" % (self._session.user_agent_name, self._session.user_agent_version)
             self._session.user_agent_name = "ibm-cos-sdk-python"
-            self._session.user_agent_version = ibm_boto3.__version__
+            self._session.user_agent_version = __version__
             extra = self._session.user_agent_extra
             self._session.user_agent_extra = (extra + " " + core).strip() if extra else core
         if profile_name is not None:

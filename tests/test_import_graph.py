@@ -15,9 +15,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# ibm_boto3 and ibm_cos_emulator are not listed yet: ibm_boto3.session imports
-# ibm_boto3 (for __version__) and ibm_cos_emulator.engine <-> motofix import each other.
-PACKAGES = ("ibm_botocore", "ibm_s3transfer")
+PACKAGES = ("ibm_botocore", "ibm_s3transfer", "ibm_boto3", "ibm_cos_emulator")
 
 Edges = Dict[str, Dict[str, int]]  # module -> {imported module: line of the first import}
 
