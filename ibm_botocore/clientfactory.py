@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import Any, Optional, Tuple
 
 from ibm_botocore import UNSIGNED
@@ -32,38 +33,51 @@ SIGV2_PRESIGN_REGIONS = frozenset(
 )
 
 
-def resolve_credentials(
-    session: Any,
-    config: Config,
-    aws_access_key_id: Optional[str],
-    aws_secret_access_key: Optional[str],
-    aws_session_token: Optional[str],
-    ibm_api_key_id: Optional[str],
-    ibm_service_instance_id: Optional[str],
-    ibm_auth_endpoint: Optional[str],
-    auth_function: Any,
-    token_manager: Any,
-    verify: Any,
-) -> Any:
+@dataclass(frozen=True, repr=False)
+class ClientArguments:
+    """What ``Session.create_client`` was given, as one value for the builder's stages."""
+
+    service_name: str
+    region_name: Optional[str] = None
+    api_version: Optional[str] = None
+    use_ssl: bool = True
+    verify: Any = None
+    endpoint_url: Optional[str] = None
+    aws_access_key_id: Optional[str] = None
+    aws_secret_access_key: Optional[str] = None
+    aws_session_token: Optional[str] = None
+    config: Optional[Config] = None
+    ibm_api_key_id: Optional[str] = None
+    ibm_service_instance_id: Optional[str] = None
+    ibm_auth_endpoint: Optional[str] = None
+    auth_function: Any = None
+    token_manager: Any = None
+
+    def __repr__(self) -> str:  # never show keys
+        return "ClientArguments(service_name=%r, endpoint_url=%r)" % (self.service_name, self.endpoint_url)
+
+
+def resolve_credentials(session: Any, config: Config, args: ClientArguments) -> Any:
     """Explicit IBM arguments, then explicit HMAC keys, then the session's chain."""
     if config.signature_version is UNSIGNED:
         return None
-    if ibm_api_key_id or auth_function or token_manager:
+    if args.ibm_api_key_id or args.auth_function or args.token_manager:
         from ibm_botocore.iam import OAuth2Credentials
 
         return OAuth2Credentials(
-            api_key_id=ibm_api_key_id,
-            service_instance_id=ibm_service_instance_id,
-            auth_endpoint=ibm_auth_endpoint,
-            auth_function=auth_function,
-            token_manager=token_manager,
+            api_key_id=args.ibm_api_key_id,
+            service_instance_id=args.ibm_service_instance_id,
+            auth_endpoint=args.ibm_auth_endpoint,
+            auth_function=args.auth_function,
+            token_manager=args.token_manager,
             method="explicit",
-            verify=True if verify is None else verify,
+            verify=True if args.verify is None else args.verify,
         )
-    if aws_access_key_id is not None and aws_secret_access_key is not None:
-        return Credentials(aws_access_key_id, aws_secret_access_key, aws_session_token)
-    if aws_access_key_id is not None or aws_secret_access_key is not None:
-        missing = "aws_secret_access_key" if aws_access_key_id is not None else "aws_access_key_id"
+    access_key, secret_key = args.aws_access_key_id, args.aws_secret_access_key
+    if access_key is not None and secret_key is not None:
+        return Credentials(access_key, secret_key, args.aws_session_token)
+    if access_key is not None or secret_key is not None:
+        missing = "aws_secret_access_key" if access_key is not None else "aws_access_key_id"
         raise PartialCredentialsError(provider="explicit", cred_var=missing)
     return session.get_credentials()
 
@@ -140,42 +154,22 @@ def _socket_options(tcp_keepalive: bool) -> Optional[list]:
     return [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1), (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
 
 
-def build_client(
-    session: Any,
-    service_name: str,
-    region_name: Optional[str] = None,
-    api_version: Optional[str] = None,
-    use_ssl: bool = True,
-    verify: Any = None,
-    endpoint_url: Optional[str] = None,
-    aws_access_key_id: Optional[str] = None,
-    aws_secret_access_key: Optional[str] = None,
-    aws_session_token: Optional[str] = None,
-    config: Optional[Config] = None,
-    ibm_api_key_id: Optional[str] = None,
-    ibm_service_instance_id: Optional[str] = None,
-    ibm_auth_endpoint: Optional[str] = None,
-    auth_function: Any = None,
-    token_manager: Any = None,
-) -> Any:
+def build_client(session: Any, args: ClientArguments) -> Any:
     """The client pipeline's parts, in order: configuration, credentials, S3 settings,
     endpoint (HTTP and retries), signer; then the client class from the model."""
-    config = _merged_config(session, config)
-    service_model = session.get_service_model(service_name, api_version)
-    region = region_name or config.region_name or session.get_config_variable("region")
+    config = _merged_config(session, args.config)
+    service_model = session.get_service_model(args.service_name, args.api_version)
+    region = args.region_name or config.region_name or session.get_config_variable("region")
     signing_region = region or DEFAULT_SIGNING_REGION
-    verify_value = resolve_verify(session, verify)
-    credentials = resolve_credentials(
-        session, config, aws_access_key_id, aws_secret_access_key, aws_session_token,
-        ibm_api_key_id, ibm_service_instance_id, ibm_auth_endpoint, auth_function, token_manager, verify,
-    )
-    instance_id = ibm_service_instance_id
+    verify_value = resolve_verify(session, args.verify)
+    credentials = resolve_credentials(session, config, args)
+    instance_id = args.ibm_service_instance_id
     if _is_oauth(credentials):
         if instance_id is None:
             instance_id = getattr(credentials, "service_instance_id", None)
-        _configure_token_manager(credentials, config, verify, verify_value)
+        _configure_token_manager(credentials, config, args.verify, verify_value)
     signature_version = resolve_signature_version(config, credentials, service_model)
-    url, custom = resolve_endpoint(session, config, region, endpoint_url, use_ssl)
+    url, custom = resolve_endpoint(session, config, region, args.endpoint_url, args.use_ssl)
     events = session._events.__copy__()
     settings, effective = _s3_settings(session, config, url, custom, instance_id, signature_version, signing_region)
     policy = create_retry_policy(

@@ -383,10 +383,10 @@ class Session:
     ) -> Any:
         """Create a low-level client (see ``ibm_botocore.clientfactory``)."""
         arguments = dict(locals())  # every parameter, handed on as given
-        arguments["session"] = arguments.pop("self")
-        from ibm_botocore.clientfactory import build_client
+        del arguments["self"]
+        from ibm_botocore.clientfactory import ClientArguments, build_client
 
-        return build_client(**arguments)
+        return build_client(self, ClientArguments(**arguments))
 
     # -- logging ------------------------------------------------------------------------------
     def set_debug_logger(self, logger_name: str = "ibm_botocore") -> None:
