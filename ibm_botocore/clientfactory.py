@@ -170,7 +170,7 @@ def build_client(session: Any, args: ClientArguments) -> Any:
         _configure_token_manager(credentials, config, args.verify, verify_value)
     signature_version = resolve_signature_version(config, credentials, service_model)
     url, custom = resolve_endpoint(session, config, region, args.endpoint_url, args.use_ssl)
-    events = session._events.__copy__()
+    events = session.get_component("event_emitter").__copy__()
     settings, effective = _s3_settings(session, config, url, custom, instance_id, signature_version, signing_region)
     policy = create_retry_policy(
         config.retries,
@@ -188,7 +188,7 @@ def build_client(session: Any, args: ClientArguments) -> Any:
     )
     endpoint = _create_endpoint(session, events, config, service_model, region, url, verify_value, policy, signer)
     user_agent = _user_agent(session, config, policy.mode)
-    creator = ClientCreator(session._get_loader(), events)
+    creator = ClientCreator(session.get_component("data_loader"), events)
     return creator.create_client(service_model, endpoint, signer, effective, settings, signing_region, credentials, user_agent)
 
 
@@ -239,7 +239,7 @@ def _s3_settings(
             response_checksum_validation=checksum_valid,
         )
     )
-    if config.parameter_validation is True and "parameter_validation" not in config._user_provided_options:
+    if config.parameter_validation is True and not config.is_user_provided("parameter_validation"):
         effective.parameter_validation = session.get_config_variable("parameter_validation")
     return settings, effective
 

@@ -133,6 +133,11 @@ class Config:
             if value is not None and value not in _CHECKSUM_VALUES:
                 raise InvalidChecksumConfigError(config_key=key, valid_options=_CHECKSUM_VALUES, config_value=value)
 
+    def is_user_provided(self, name: str) -> bool:
+        """Whether ``name`` was given to this Config (or to one merged into it), rather than
+        left at its default."""
+        return name in self._user_provided_options
+
     def merge(self, other_config: "Config") -> "Config":
         """A new Config: this one's user options overlaid with ``other_config``'s."""
         merged = dict(self._user_provided_options)
