@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type
 from ibm_botocore._headercheck import _GOOD_NAMES, bad_name, first_bad_header, refuse_headers
 from ibm_botocore._transport import TransportSettings, short_file
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from ibm_botocore.context import FramedBody, SendfileBody, ViewReadableBody
+from ibm_botocore.context import FramedBody, SendfileBody, ViewReadableBody, offers
 from ibm_botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -449,10 +449,10 @@ class DirectTransport:
             else:
                 if head:
                     sock.sendall(head)
-                offered = body.sendfile_region() if (not chunked and not connection.tls and isinstance(body, SendfileBody)) else None
+                offered = body.sendfile_region() if (not chunked and not connection.tls and offers(body, SendfileBody)) else None
                 if offered is not None:
                     _send_region(sock, *offered)
-                elif isinstance(body, FramedBody):
+                elif offers(body, FramedBody):
                     _send_frames(sock, body.iter_frames(), chunked)
                 else:
                     _send_stream(sock, body, chunked)
@@ -603,7 +603,7 @@ def _text(value: Any) -> str:
 
 
 def _send_stream(sock: socket.socket, body: Any, chunked: bool) -> None:
-    read = body.read_view if isinstance(body, ViewReadableBody) else body.read  # transfer bodies: no copy
+    read = body.read_view if offers(body, ViewReadableBody) else body.read  # transfer bodies: no copy
     while True:
         block = read(_BLOCK)
         if not block:

@@ -27,7 +27,7 @@ from urllib3.util.timeout import Timeout
 from ibm_botocore._headercheck import first_bad_header, refuse_headers
 from ibm_botocore._transport import SEND_BLOCK_SIZE, TransportSettings, request_target, short_file
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from ibm_botocore.context import SendfileBody
+from ibm_botocore.context import SendfileBody, offers
 from ibm_botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -270,7 +270,7 @@ class _FileRegionChunks:
 
 
 def _file_region_body(body: Any, headers: Dict[str, Any]) -> Any:
-    if not isinstance(body, SendfileBody) or not any(k.lower() == "content-length" for k in headers):
+    if not offers(body, SendfileBody) or not any(k.lower() == "content-length" for k in headers):
         return body
     region = body.sendfile_region()
     if region is None:

@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, unquote, urlsplit
 
 from ibm_botocore import _redact, s3
-from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD, BodyPlan, DigestedBody, RequestContext
+from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD, BodyPlan, DigestedBody, RequestContext, offers
 from ibm_botocore.utils import feed_body, format_rfc822
 from ibm_botocore.exceptions import NoAuthTokenError, NoCredentialsError
 
@@ -68,7 +68,7 @@ def _body_sha256_hex(body: Any) -> str:
     if hasattr(body, "seek") and hasattr(body, "read"):
         # Transfer part bodies hash themselves together with their CRC32 (one read of
         # the part instead of two) and offer the result here.
-        known = body.precomputed_sha256_hex if isinstance(body, DigestedBody) else None
+        known = body.precomputed_sha256_hex if offers(body, DigestedBody) else None
         if known is not None:
             return known
         digest = hashlib.sha256()

@@ -13,7 +13,7 @@ import io
 import zlib
 from typing import Any, List, Optional
 
-from ibm_botocore.context import ViewReadableBody
+from ibm_botocore.context import ViewReadableBody, offers
 from ibm_botocore.exceptions import AwsChunkedWrapperError, FlexibleChecksumError, MissingDependencyException
 from ibm_botocore.response import StreamingBody
 from ibm_botocore.utils import feed_body
@@ -115,7 +115,7 @@ class AwsChunkedWrapper(io.RawIOBase):
     def __init__(self, raw: Any, checksum_cls: Optional[type] = None, checksum_name: str = "x-amz-checksum-crc32", chunk_size: int = _READ_SIZE) -> None:
         self._raw = raw
         # transfer bodies hand out views of their read buffer (no copy per chunk)
-        self._read_chunk = raw.read_view if isinstance(raw, ViewReadableBody) else raw.read
+        self._read_chunk = raw.read_view if offers(raw, ViewReadableBody) else raw.read
         self._checksum_cls = checksum_cls
         self._checksum_name = checksum_name
         self._chunk_size = chunk_size

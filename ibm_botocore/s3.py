@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from ibm_botocore import UNSIGNED, _redact, checksums
-from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, BodyPlan, ChecksumPlacement, DigestedBody, RequestContext
+from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, BodyPlan, ChecksumPlacement, DigestedBody, RequestContext, offers
 from ibm_botocore.exceptions import ParamValidationError
 from ibm_botocore.response import StreamingBody
 from ibm_botocore.utils import calculate_md5_b64, get_md5
@@ -367,7 +367,7 @@ def _apply_checksum(
     if placement.in_trailer:
         return placement, _send_with_trailer(request_dict, checksum_cls, name, settings)
     # Transfer bodies compute their CRC32 in the same pass as the signer's SHA-256.
-    value = body.precomputed_checksum(algorithm) if isinstance(body, DigestedBody) else None
+    value = body.precomputed_checksum(algorithm) if offers(body, DigestedBody) else None
     headers[name] = value if value is not None else checksum_cls().handle(body)
     return placement, None
 
