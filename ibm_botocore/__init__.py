@@ -5,7 +5,7 @@ a session or client needs them.
 """
 import logging
 import re
-from typing import Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 __version__ = "2.16.2"
 
@@ -15,20 +15,20 @@ logging.getLogger("ibm_botocore").addHandler(logging.NullHandler())
 class _Unsigned:
     """Sentinel: pass as ``Config(signature_version=UNSIGNED)`` to send anonymous requests."""
 
-    _instance = None
+    _instance: Optional["_Unsigned"] = None
 
-    def __new__(cls):
+    def __new__(cls) -> "_Unsigned":
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
 
-    def __copy__(self):
+    def __copy__(self) -> "_Unsigned":
         return self
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: Any) -> "_Unsigned":
         return self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "UNSIGNED"
 
 
@@ -42,7 +42,7 @@ _PLURAL_ACRONYM_END = re.compile(r"[A-Z]{3,}s$")
 _xform_cache: Dict[Tuple[str, str], str] = {}
 
 
-def xform_name(name, sep="_", _xform_cache=_xform_cache):
+def xform_name(name: str, sep: str = "_", _xform_cache: Dict[Tuple[str, str], str] = _xform_cache) -> str:
     """Convert a CamelCase API name into its Python (snake_case) spelling."""
     if sep in name:
         return name

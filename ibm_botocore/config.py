@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from ibm_botocore.exceptions import (
     InvalidS3UsEast1RegionalEndpointConfigError,
@@ -96,7 +96,7 @@ class Config:
         self._validate()
 
     @staticmethod
-    def _collect_user_options(args: tuple, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    def _collect_user_options(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Dict[str, Any]:
         if len(args) > len(_OPTION_NAMES):
             raise TypeError("Takes at most %s arguments (%s given)" % (len(_OPTION_NAMES), len(args)))
         user: Dict[str, Any] = {}

@@ -19,15 +19,20 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
 
-from ibm_botocore._credbase import Credentials, ReadOnlyCredentials
+from ibm_botocore._credbase import Credentials as Credentials, ReadOnlyCredentials as ReadOnlyCredentials
 from ibm_botocore.exceptions import (
     ConfigNotFound,
     ConfigParseError,
     PartialCredentialsError,
     UnknownCredentialError,
 )
+
+if TYPE_CHECKING:
+    import datetime
+
+    from ibm_botocore.iam import OAuth2Credentials
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +43,16 @@ logger = logging.getLogger(__name__)
 class RefreshableCredentials(Credentials):
     """Credentials refreshed by ``refresh_using()`` before ``expiry_time``."""
 
-    def __init__(self, access_key, secret_key, token, expiry_time, refresh_using: Callable[[], Dict[str, Any]], method, time_fetcher=None):
+    def __init__(
+        self,
+        access_key: str,
+        secret_key: str,
+        token: Optional[str],
+        expiry_time: Union[str, "datetime.datetime", None],
+        refresh_using: Callable[[], Dict[str, Any]],
+        method: Optional[str],
+        time_fetcher: Optional[Callable[[], "datetime.datetime"]] = None,
+    ) -> None:
         import datetime
 
         from ibm_botocore.utils import parse_timestamp
@@ -49,7 +63,9 @@ class RefreshableCredentials(Credentials):
         super().__init__(access_key, secret_key, token, method)
 
     @classmethod
-    def create_from_metadata(cls, metadata, refresh_using, method):
+    def create_from_metadata(
+        cls, metadata: Dict[str, Any], refresh_using: Callable[[], Dict[str, Any]], method: Optional[str]
+    ) -> "RefreshableCredentials":
         return cls(
             metadata["access_key"], metadata["secret_key"], metadata.get("token"), metadata["expiry_time"], refresh_using, method
         )
@@ -78,11 +94,11 @@ class CredentialProvider:
     METHOD: Optional[str] = None
     CANONICAL_NAME: Optional[str] = None
 
-    def load(self):
+    def load(self) -> Optional[Credentials]:
         return None
 
 
-def _oauth_credentials(api_key, instance_id, auth_endpoint, method):
+def _oauth_credentials(api_key: str, instance_id: Optional[str], auth_endpoint: Optional[str], method: Optional[str]) -> "OAuth2Credentials":
     from ibm_botocore.iam import OAuth2Credentials
 
     return OAuth2Credentials(
@@ -90,7 +106,7 @@ def _oauth_credentials(api_key, instance_id, auth_endpoint, method):
     )
 
 
-def _from_profile_values(values: Dict[str, Any], method: str, provider_name: str):
+def _from_profile_values(values: Dict[str, Any], method: str, provider_name: str) -> Optional[Credentials]:
     """Credentials from a profile section: an IBM API key wins over HMAC keys."""
     api_key = values.get("ibm_api_key_id")
     if api_key:
@@ -114,7 +130,7 @@ class EnvProvider(CredentialProvider):
     def __init__(self, environ: Optional[Dict[str, str]] = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def load(self):
+    def load(self) -> Optional[Credentials]:
         env = self.environ
         api_key = env.get("IBM_API_KEY_ID")
         if api_key:
@@ -140,7 +156,7 @@ class IbmCosCredentialsProvider(CredentialProvider):
     def __init__(self, ibm_credentials_filename: Optional[str]) -> None:
         self._filename = ibm_credentials_filename
 
-    def load(self):
+    def load(self) -> Optional[Credentials]:
         if not self._filename:
             return None
         path = os.path.expanduser(self._filename)
@@ -182,14 +198,14 @@ class SharedCredentialProvider(CredentialProvider):
     METHOD = "shared-credentials-file"
     CANONICAL_NAME = "SharedCredentials"
 
-    def __init__(self, creds_filename: str, profile_name: Optional[str] = None, ini_parser: Optional[Callable] = None) -> None:
+    def __init__(self, creds_filename: str, profile_name: Optional[str] = None, ini_parser: Optional[Callable[[str], Dict[str, Any]]] = None) -> None:
         self._creds_filename = creds_filename
         self._profile_name = profile_name or "default"
         from ibm_botocore.configloader import raw_config_parse
 
         self._ini_parser = ini_parser or raw_config_parse
 
-    def load(self):
+    def load(self) -> Optional[Credentials]:
         try:
             sections = self._ini_parser(self._creds_filename)
         except ConfigNotFound:
@@ -207,14 +223,14 @@ class ConfigProvider(CredentialProvider):
     METHOD = "config-file"
     CANONICAL_NAME = "SharedConfig"
 
-    def __init__(self, config_filename: str, profile_name: Optional[str] = None, config_parser: Optional[Callable] = None) -> None:
+    def __init__(self, config_filename: str, profile_name: Optional[str] = None, config_parser: Optional[Callable[[str], Dict[str, Any]]] = None) -> None:
         self._config_filename = config_filename
         self._profile_name = profile_name or "default"
         from ibm_botocore.configloader import load_config
 
         self._config_parser = config_parser or load_config
 
-    def load(self):
+    def load(self) -> Optional[Credentials]:
         try:
             full = self._config_parser(self._config_filename)
         except ConfigNotFound:
@@ -254,7 +270,7 @@ class CredentialResolver:
                 return index
         raise UnknownCredentialError(name=name)
 
-    def load_credentials(self):
+    def load_credentials(self) -> Optional[Credentials]:
         for provider in self.providers:
             logger.debug("Looking for credentials via: %s", provider.METHOD)
             creds = provider.load()
@@ -263,7 +279,7 @@ class CredentialResolver:
         return None
 
 
-def create_credential_resolver(session, cache=None, region_name=None) -> CredentialResolver:
+def create_credential_resolver(session: Any, cache: Any = None, region_name: Optional[str] = None) -> CredentialResolver:
     """The default chain for a session (see the module docstring for the order)."""
     profile = session.get_config_variable("profile") or "default"
     explicit_profile = session._profile is not None or session._session_instance_vars.get("profile") is not None
@@ -279,7 +295,7 @@ def create_credential_resolver(session, cache=None, region_name=None) -> Credent
     return CredentialResolver(providers)
 
 
-def get_credentials(session):
+def get_credentials(session: Any) -> Optional[Credentials]:
     return create_credential_resolver(session).load_credentials()
 
 

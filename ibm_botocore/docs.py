@@ -39,7 +39,8 @@ def type_label(shape: Any) -> str:
         return "integer"
     if kind == "boolean":
         return "boolean"
-    return kind
+    value: str = kind
+    return value
 
 
 def wire_location(member: Any, name: str, payload: Optional[str] = None) -> str:
@@ -83,7 +84,8 @@ def _scalar_placeholder(shape: Any, output: bool = False) -> str:
         return "1.5"
     if kind == "boolean":
         return "True | False"
-    return kind
+    value: str = kind
+    return value
 
 
 def shape_syntax(shape: Any, indent: int = 0, seen: Optional[Set[str]] = None, depth: int = 0,

@@ -47,4 +47,5 @@ class ClientExceptionsFactory:
             code_map[shape.error_code] = cls
         service = service_model.service_id.replace(" ", "")
         container = type("%sExceptions" % service, (BaseClientExceptions,), classes)
-        return container(code_map)
+        value: BaseClientExceptions = container(code_map)
+        return value

@@ -6,7 +6,7 @@ keyword arguments they were raised with (kept on the instance as ``kwargs``).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple, Type
 
 
 class BotoCoreError(Exception):
@@ -18,11 +18,11 @@ class BotoCoreError(Exception):
         self.kwargs = kwargs
         super().__init__(self.fmt.format(**kwargs))
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Any, ...]:
         return _rebuild, (self.__class__, self.kwargs)
 
 
-def _rebuild(cls, kwargs):
+def _rebuild(cls: Type["BotoCoreError"], kwargs: Dict[str, Any]) -> "BotoCoreError":
     return cls(**kwargs)
 
 
@@ -126,11 +126,11 @@ class WaiterError(_ModelProblem):
 
     fmt = 'Waiter {name} failed: {reason}'
 
-    def __init__(self, name, reason, last_response):
+    def __init__(self, name: str, reason: str, last_response: Any) -> None:
         super().__init__(name=name, reason=reason)
         self.last_response = last_response
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Any, ...]:
         return self.__class__, (self.kwargs["name"], self.kwargs["reason"], self.last_response)
 
 
@@ -158,16 +158,16 @@ class HTTPClientError(BotoCoreError):
 
     fmt = 'The HTTP client failed unexpectedly: {error}'
 
-    def __init__(self, request=None, response=None, **kwargs):
+    def __init__(self, request: Any = None, response: Any = None, **kwargs: Any) -> None:
         self.request = request
         self.response = response
         super().__init__(**kwargs)
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Any, ...]:
         return _rebuild_http, (self.__class__, self.request, self.response, self.kwargs)
 
 
-def _rebuild_http(cls, request, response, kwargs):
+def _rebuild_http(cls: Type["HTTPClientError"], request: Any, response: Any, kwargs: Dict[str, Any]) -> "HTTPClientError":
     return cls(request=request, response=response, **kwargs)
 
 
@@ -646,7 +646,7 @@ class ClientError(Exception):
             return " (reached max retries: %s)" % meta["RetryAttempts"]
         return ""
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Any, ...]:
         # Modeled subclasses are created per client; they unpickle as ClientError.
         return ClientError, (self.response, self.operation_name)
 
@@ -658,5 +658,6 @@ class EventStreamError(ClientError):
 def client_error_code(exc: BaseException) -> Optional[str]:
     """The service error code of ``exc`` when it is a ClientError, else None."""
     if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code")
+        code: Optional[str] = exc.response.get("Error", {}).get("Code")
+        return code
     return None

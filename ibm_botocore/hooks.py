@@ -9,6 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+#: An event handler: called with the event's keyword arguments plus ``event_name``.
+Handler = Callable[..., Any]
+
 logger = logging.getLogger(__name__)
 
 _FIRST, _MIDDLE, _LAST = 0, 1, 2
@@ -23,26 +26,34 @@ def first_non_none_response(responses: List[Tuple[Any, Any]], default: Any = Non
 
 
 class BaseEventHooks:
-    def emit(self, event_name: str, **kwargs: Any) -> List[Tuple[Callable, Any]]:
+    def emit(self, event_name: str, **kwargs: Any) -> List[Tuple[Handler, Any]]:
         return []
 
-    def register(self, event_name, handler, unique_id=None, unique_id_uses_count=False):
+    def register(
+        self, event_name: str, handler: Handler, unique_id: Any = None, unique_id_uses_count: bool = False
+    ) -> None:
         self._register(event_name, handler, unique_id, unique_id_uses_count, _MIDDLE)
 
-    def register_first(self, event_name, handler, unique_id=None, unique_id_uses_count=False):
+    def register_first(
+        self, event_name: str, handler: Handler, unique_id: Any = None, unique_id_uses_count: bool = False
+    ) -> None:
         self._register(event_name, handler, unique_id, unique_id_uses_count, _FIRST)
 
-    def register_last(self, event_name, handler, unique_id=None, unique_id_uses_count=False):
+    def register_last(
+        self, event_name: str, handler: Handler, unique_id: Any = None, unique_id_uses_count: bool = False
+    ) -> None:
         self._register(event_name, handler, unique_id, unique_id_uses_count, _LAST)
 
-    def _register(self, event_name, handler, unique_id, unique_id_uses_count, section):
+    def _register(
+        self, event_name: str, handler: Handler, unique_id: Any, unique_id_uses_count: bool, section: int
+    ) -> None:
         raise NotImplementedError
 
 
 class _Registration:
     __slots__ = ("pattern", "handler", "section", "order", "unique_id")
 
-    def __init__(self, pattern: Tuple[str, ...], handler: Callable, section: int, order: int, unique_id: Any) -> None:
+    def __init__(self, pattern: Tuple[str, ...], handler: Handler, section: int, order: int, unique_id: Any) -> None:
         self.pattern = pattern
         self.handler = handler
         self.section = section
@@ -64,12 +75,14 @@ class HierarchicalEmitter(BaseEventHooks):
 
     def __init__(self) -> None:
         self._registrations: List[_Registration] = []
-        self._unique_ids: Dict[Any, Tuple[Callable, int]] = {}
-        self._lookup_cache: Dict[str, List[Callable]] = {}
+        self._unique_ids: Dict[Any, Tuple[Handler, int]] = {}
+        self._lookup_cache: Dict[str, List[Handler]] = {}
         self._counter = 0
 
     # -- registration -----------------------------------------------------------------
-    def _register(self, event_name, handler, unique_id, unique_id_uses_count, section):
+    def _register(
+        self, event_name: str, handler: Handler, unique_id: Any, unique_id_uses_count: bool, section: int
+    ) -> None:
         if not callable(handler):
             raise ValueError("Event handler %s must be callable." % (handler,))
         if unique_id is not None:
@@ -92,7 +105,13 @@ class HierarchicalEmitter(BaseEventHooks):
         self._registrations.append(_Registration(pattern, handler, section, self._counter, unique_id))
         self._lookup_cache.clear()
 
-    def unregister(self, event_name, handler=None, unique_id=None, unique_id_uses_count=False):
+    def unregister(
+        self,
+        event_name: str,
+        handler: Optional[Handler] = None,
+        unique_id: Any = None,
+        unique_id_uses_count: bool = False,
+    ) -> None:
         if unique_id is not None:
             existing = self._unique_ids.get(unique_id)
             if existing is None:
@@ -119,7 +138,7 @@ class HierarchicalEmitter(BaseEventHooks):
                 return
 
     # -- dispatch ---------------------------------------------------------------------
-    def _handlers_for(self, event_name: str) -> List[Callable]:
+    def _handlers_for(self, event_name: str) -> List[Handler]:
         handlers = self._lookup_cache.get(event_name)
         if handlers is None:
             parts = tuple(event_name.split("."))
@@ -134,18 +153,18 @@ class HierarchicalEmitter(BaseEventHooks):
     def has_handlers(self, event_name: str) -> bool:
         return bool(self._handlers_for(event_name))
 
-    def emit(self, event_name: str, **kwargs: Any) -> List[Tuple[Callable, Any]]:
+    def emit(self, event_name: str, **kwargs: Any) -> List[Tuple[Handler, Any]]:
         handlers = self._handlers_for(event_name)
         if not handlers:
             return []
         kwargs["event_name"] = event_name
-        responses = []
+        responses: List[Tuple[Handler, Any]] = []
         for handler in handlers:
             logger.debug("Event %s: calling handler %s", event_name, handler)
             responses.append((handler, handler(**kwargs)))
         return responses
 
-    def emit_until_response(self, event_name: str, **kwargs: Any) -> Tuple[Optional[Callable], Any]:
+    def emit_until_response(self, event_name: str, **kwargs: Any) -> Tuple[Optional[Handler], Any]:
         handlers = self._handlers_for(event_name)
         if not handlers:
             return None, None
@@ -179,18 +198,26 @@ class EventAliaser(BaseEventHooks):
                 event_name = ".".join(new if part == old else part for part in event_name.split("."))
         return event_name
 
-    def emit(self, event_name, **kwargs):
+    def emit(self, event_name: str, **kwargs: Any) -> List[Tuple[Handler, Any]]:
         return self._emitter.emit(self._alias(event_name), **kwargs)
 
-    def emit_until_response(self, event_name, **kwargs):
+    def emit_until_response(self, event_name: str, **kwargs: Any) -> Tuple[Optional[Handler], Any]:
         return self._emitter.emit_until_response(self._alias(event_name), **kwargs)
 
-    def _register(self, event_name, handler, unique_id, unique_id_uses_count, section):
+    def _register(
+        self, event_name: str, handler: Handler, unique_id: Any, unique_id_uses_count: bool, section: int
+    ) -> None:
         method = {_FIRST: self._emitter.register_first, _MIDDLE: self._emitter.register, _LAST: self._emitter.register_last}[section]
         method(self._alias(event_name), handler, unique_id, unique_id_uses_count)
 
-    def unregister(self, event_name, handler=None, unique_id=None, unique_id_uses_count=False):
+    def unregister(
+        self,
+        event_name: str,
+        handler: Optional[Handler] = None,
+        unique_id: Any = None,
+        unique_id_uses_count: bool = False,
+    ) -> None:
         self._emitter.unregister(self._alias(event_name), handler, unique_id, unique_id_uses_count)
 
-    def __copy__(self):
+    def __copy__(self) -> "EventAliaser":
         return self.__class__(self._emitter.__copy__(), dict(self._aliases))

@@ -301,7 +301,8 @@ class DefaultTokenManager(TokenManager):
                     message += " RequestId: %s" % request_id
             raise _IamHttpError(message, status, status >= 500 or status == 429)
         try:
-            return json.loads(body.decode("utf-8"))
+            value: Dict[str, Any] = json.loads(body.decode("utf-8"))
+            return value
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deeply
             raise _IamHttpError("HttpCode(200) - the IAM response is not JSON.", status, True)
 
@@ -312,7 +313,16 @@ class DelegatedTokenManager(DefaultTokenManager):
     RESPONSE_TYPE = "delegated_refresh_token"
     DELEGATED_LIFETIME = 518400
 
-    def __init__(self, api_key_id=None, service_instance_id=None, auth_endpoint=None, time_fetcher=_local_now, auth_function=None, verify=True, receiver_client_ids=None):
+    def __init__(
+        self,
+        api_key_id: Optional[str] = None,
+        service_instance_id: Optional[str] = None,
+        auth_endpoint: Optional[str] = None,
+        time_fetcher: Callable[[], datetime.datetime] = _local_now,
+        auth_function: Optional[Callable[[], Dict[str, Any]]] = None,
+        verify: Any = True,
+        receiver_client_ids: Optional[str] = None,
+    ) -> None:
         super().__init__(api_key_id, service_instance_id, auth_endpoint, time_fetcher, auth_function, verify)
         self.receiver_client_ids = receiver_client_ids
 
@@ -395,7 +405,8 @@ class OAuth2Credentials(Credentials):
         refresh = getattr(self.token_manager, "force_refresh", None)
         if refresh is None:
             return self.token_manager.get_token()
-        return refresh()
+        value: Optional[str] = refresh()
+        return value
 
     def __repr__(self) -> str:
         return "<OAuth2Credentials service_instance_id=%r auth_endpoint=%r method=%r>" % (

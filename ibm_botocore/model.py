@@ -103,7 +103,8 @@ class Shape:
 
     @property
     def required_members(self) -> List[str]:
-        return self.metadata.get("required", [])
+        value: List[str] = self.metadata.get("required", [])
+        return value
 
     @property
     def event_stream_name(self) -> Optional[str]:
@@ -114,7 +115,8 @@ class Shape:
         if not self.metadata.get("exception"):
             return None
         error = self.metadata.get("error", {})
-        return error.get("code", self.name)
+        value: Optional[str] = error.get("code", self.name)
+        return value
 
     @property
     def is_document_type(self) -> bool:
@@ -164,7 +166,8 @@ class MapShape(Shape):
 class StringShape(Shape):
     @cached_property
     def enum(self) -> List[str]:
-        return self.metadata.get("enum", [])
+        value: List[str] = self.metadata.get("enum", [])
+        return value
 
 
 _SHAPE_CLASSES = {
@@ -275,7 +278,8 @@ class ServiceModel:
 
     @cached_property
     def documentation(self) -> str:
-        return self._service_description.get("documentation", "")
+        value: str = self._service_description.get("documentation", "")
+        return value
 
     @cached_property
     def operation_names(self) -> List[str]:
@@ -308,14 +312,15 @@ class ServiceModel:
 
     @property
     def protocols(self) -> List[str]:
-        return self.metadata.get("protocols", [self.protocol])
+        value: List[str] = self.metadata.get("protocols", [self.protocol])
+        return value
 
     @property
     def endpoint_prefix(self) -> str:
         return self._metadata_property("endpointPrefix")
 
     @property
-    def endpoint_discovery_operation(self):
+    def endpoint_discovery_operation(self) -> Optional["OperationModel"]:
         return None
 
     @property
@@ -323,7 +328,7 @@ class ServiceModel:
         return False
 
     @property
-    def client_context_parameters(self) -> list:
+    def client_context_parameters(self) -> List[Any]:
         return []
 
     @property
@@ -338,9 +343,11 @@ class ServiceModel:
     def checksum_format(self) -> Optional[str]:
         return self.metadata.get("checksumFormat")
 
-    def _metadata_property(self, name: str) -> Any:
+    def _metadata_property(self, name: str) -> str:
+        # only string-valued metadata (apiVersion, protocol, endpointPrefix) is read here
         try:
-            return self.metadata[name]
+            value: str = self.metadata[name]
+            return value
         except KeyError:
             raise UndefinedModelAttributeError('"%s" not defined in the metadata of the model: %s' % (name, self))
 
@@ -377,14 +384,16 @@ class OperationModel:
 
     @cached_property
     def documentation(self) -> str:
-        return self._operation_model.get("documentation", "")
+        value: str = self._operation_model.get("documentation", "")
+        return value
 
     @cached_property
     def deprecated(self) -> bool:
-        return self._operation_model.get("deprecated", False)
+        value: bool = self._operation_model.get("deprecated", False)
+        return value
 
     @cached_property
-    def endpoint_discovery(self):
+    def endpoint_discovery(self) -> Optional[Dict[str, Any]]:
         return self._operation_model.get("endpointdiscovery")
 
     @cached_property
@@ -414,18 +423,19 @@ class OperationModel:
 
     @cached_property
     def static_context_parameters(self) -> Dict[str, Any]:
-        return self._operation_model.get("staticContextParams", {})
+        value: Dict[str, Any] = self._operation_model.get("staticContextParams", {})
+        return value
 
     @cached_property
-    def context_parameters(self) -> list:
+    def context_parameters(self) -> List[Any]:
         return []
 
     @cached_property
-    def request_compression(self):
+    def request_compression(self) -> Optional[Dict[str, Any]]:
         return self._operation_model.get("requestcompression")
 
     @cached_property
-    def auth(self):
+    def auth(self) -> Optional[List[str]]:
         return self._operation_model.get("auth")
 
     @cached_property
@@ -438,23 +448,26 @@ class OperationModel:
 
     @cached_property
     def unsigned_payload(self) -> bool:
-        return self._operation_model.get("unsignedPayload", False)
+        value: bool = self._operation_model.get("unsignedPayload", False)
+        return value
 
     @cached_property
     def error_shapes(self) -> List[Shape]:
         return [self._service_model.resolve_shape_ref(ref) for ref in self._operation_model.get("errors", [])]
 
     @cached_property
-    def endpoint(self):
+    def endpoint(self) -> Optional[Dict[str, Any]]:
         return self._operation_model.get("endpoint")
 
     @cached_property
     def http_checksum_required(self) -> bool:
-        return self._operation_model.get("httpChecksumRequired", False)
+        value: bool = self._operation_model.get("httpChecksumRequired", False)
+        return value
 
     @cached_property
     def http_checksum(self) -> Dict[str, Any]:
-        return self._operation_model.get("httpChecksum", {})
+        value: Dict[str, Any] = self._operation_model.get("httpChecksum", {})
+        return value
 
     @cached_property
     def has_event_stream_input(self) -> bool:

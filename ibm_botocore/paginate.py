@@ -33,7 +33,8 @@ class TokenEncoder:
 class TokenDecoder:
     def decode(self, token: str) -> Dict[str, Any]:
         try:
-            return json.loads(base64.b64decode(token.encode("utf-8")).decode("utf-8"))
+            value: Dict[str, Any] = json.loads(base64.b64decode(token.encode("utf-8")).decode("utf-8"))
+            return value
         except (ValueError, TypeError, UnicodeDecodeError):
             raise PaginationError(message="Bad starting token: %s" % token)
 
@@ -54,7 +55,8 @@ class PaginatorModel:
 
     def get_paginator(self, operation_name: str) -> Dict[str, Any]:
         try:
-            return self._paginator_config[operation_name]
+            value: Dict[str, Any] = self._paginator_config[operation_name]
+            return value
         except KeyError:
             raise ValueError("Paginator for operation does not exist: %s" % operation_name)
 

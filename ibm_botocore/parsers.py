@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, cast
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Type, cast
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # ElementTree is imported on the first parse, not at import time
@@ -32,7 +32,7 @@ class ResponseParserError(Exception):
     pass
 
 
-def create_parser(protocol: str, timestamp_parser: Optional[Callable[[Any], Any]] = None, blob_parser: Optional[Callable[[str], bytes]] = None):
+def create_parser(protocol: str, timestamp_parser: Optional[Callable[[Any], Any]] = None, blob_parser: Optional[Callable[[str], bytes]] = None) -> "ResponseParser":
     """The response parser for a protocol (only ``rest-xml`` is shipped)."""
     try:
         cls = PROTOCOL_PARSERS[protocol]
@@ -48,7 +48,7 @@ class ResponseParserFactory:
     def set_parser_defaults(self, **kwargs: Any) -> None:
         self._defaults.update(kwargs)
 
-    def create_parser(self, protocol_name: str):
+    def create_parser(self, protocol_name: str) -> "ResponseParser":
         return create_parser(protocol_name, **self._defaults)
 
 
@@ -490,4 +490,4 @@ def _reason_phrase(status: int) -> str:
         return ""
 
 
-PROTOCOL_PARSERS: Dict[str, type] = {"rest-xml": RestXMLParser}
+PROTOCOL_PARSERS: Dict[str, Type[ResponseParser]] = {"rest-xml": RestXMLParser}

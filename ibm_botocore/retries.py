@@ -48,7 +48,8 @@ _MAX_BACKOFF = 20.0
 def _error_code(parsed: Optional[Mapping[str, Any]]) -> Optional[str]:
     if not parsed:
         return None
-    return parsed.get("Error", {}).get("Code")
+    code: Optional[str] = parsed.get("Error", {}).get("Code")
+    return code
 
 
 class RetryQuota:
@@ -110,7 +111,7 @@ class RetryPolicy:
 class LegacyRetryPolicy(RetryPolicy):
     mode = "legacy"
 
-    def is_retryable(self, status, parsed, exception) -> bool:
+    def is_retryable(self, status: Optional[int], parsed: Optional[Mapping[str, Any]], exception: Optional[BaseException]) -> bool:
         if exception is not None:
             return isinstance(exception, _RETRYABLE_EXCEPTIONS)
         if status in _LEGACY_STATUS:
@@ -120,8 +121,9 @@ class LegacyRetryPolicy(RetryPolicy):
             return True
         return status == 400 and code in _LEGACY_S3_400
 
-    def backoff(self, attempt, exception) -> float:
-        return random.random() * (2 ** (attempt - 1))
+    def backoff(self, attempt: int, exception: Optional[BaseException]) -> float:
+        delay: float = random.random() * (2 ** (attempt - 1))
+        return delay
 
 
 class StandardRetryPolicy(RetryPolicy):
@@ -133,7 +135,7 @@ class StandardRetryPolicy(RetryPolicy):
         # the capacity spent by the current request's last retry, per thread
         self._local = threading.local()
 
-    def is_retryable(self, status, parsed, exception) -> bool:
+    def is_retryable(self, status: Optional[int], parsed: Optional[Mapping[str, Any]], exception: Optional[BaseException]) -> bool:
         if exception is not None:
             return isinstance(exception, _RETRYABLE_EXCEPTIONS)
         code = _error_code(parsed)
@@ -141,12 +143,13 @@ class StandardRetryPolicy(RetryPolicy):
             return True
         return status in _STANDARD_STATUS
 
-    def backoff(self, attempt, exception) -> Optional[float]:
+    def backoff(self, attempt: int, exception: Optional[BaseException]) -> Optional[float]:
         cost = self.quota.acquire(isinstance(exception, ReadTimeoutError))
         if cost is None:
             return None
         self._local.cost = cost
-        return min(random.random() * (2 ** (attempt - 1)), _MAX_BACKOFF)
+        delay: float = min(random.random() * (2 ** (attempt - 1)), _MAX_BACKOFF)
+        return delay
 
     def on_success(self) -> None:
         cost = getattr(self._local, "cost", None)

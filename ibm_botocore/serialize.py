@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 from ibm_botocore._headercheck import bad_value, check_member
 from ibm_botocore.exceptions import ParamValidationError
@@ -32,7 +32,7 @@ _LABEL_RE = re.compile(r"\{([^}]+)\}")
 _HOST_LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
 
 
-def create_serializer(protocol_name: str, include_validation: bool = True):
+def create_serializer(protocol_name: str, include_validation: bool = True) -> Union["Serializer", ParamValidationDecorator]:
     """The serializer for a protocol; with ``include_validation`` it validates first."""
     try:
         serializer = SERIALIZERS[protocol_name]()
@@ -253,14 +253,14 @@ class Serializer:
 
     DEFAULT_METHOD = "POST"
 
-    def serialize_to_request(self, parameters: Mapping[str, Any], operation_model: OperationModel) -> dict:
+    def serialize_to_request(self, parameters: Mapping[str, Any], operation_model: OperationModel) -> Dict[str, Any]:
         raise NotImplementedError("serialize_to_request")
 
 
 class RestXMLSerializer(Serializer):
     """The rest-xml protocol (used by S3)."""
 
-    def serialize_to_request(self, parameters: Mapping[str, Any], operation_model: OperationModel) -> dict:
+    def serialize_to_request(self, parameters: Mapping[str, Any], operation_model: OperationModel) -> Dict[str, Any]:
         plan = _plan_for(operation_model)
         if plan.idempotent:
             parameters = dict(parameters)

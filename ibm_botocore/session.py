@@ -20,7 +20,7 @@ from ibm_botocore.exceptions import (
     ProfileNotFound,
     UnknownServiceError,
 )
-from ibm_botocore.hooks import HierarchicalEmitter
+from ibm_botocore.hooks import Handler, HierarchicalEmitter
 from ibm_botocore.loaders import create_loader
 from ibm_botocore.model import ServiceModel
 
@@ -200,8 +200,9 @@ class Session:
     def instance_variables(self) -> Dict[str, Any]:
         return dict(self._session_instance_vars)
 
-    def _build_profile_map(self) -> Dict[str, Any]:
-        return self.full_config.get("profiles", {})
+    def _build_profile_map(self) -> Dict[str, Dict[str, Any]]:
+        value: Dict[str, Dict[str, Any]] = self.full_config.get("profiles", {})
+        return value
 
     @property
     def full_config(self) -> Dict[str, Any]:
@@ -243,10 +244,18 @@ class Session:
         self._default_client_config = client_config
 
     # -- events and components --------------------------------------------------------------
-    def register(self, event_name, handler, unique_id=None, unique_id_uses_count=False):
+    def register(
+        self, event_name: str, handler: Handler, unique_id: Any = None, unique_id_uses_count: bool = False
+    ) -> None:
         self._events.register(event_name, handler, unique_id, unique_id_uses_count)
 
-    def unregister(self, event_name, handler=None, unique_id=None, unique_id_uses_count=False):
+    def unregister(
+        self,
+        event_name: str,
+        handler: Optional[Handler] = None,
+        unique_id: Any = None,
+        unique_id_uses_count: bool = False,
+    ) -> None:
         self._events.unregister(event_name, handler, unique_id, unique_id_uses_count)
 
     def get_component(self, name: str) -> Any:
@@ -321,10 +330,12 @@ class Session:
         loader = self._get_loader()
         if service_name not in loader.list_available_services("service-2"):
             raise UnknownServiceError(service_name=service_name, known_service_names=", ".join(loader.list_available_services("service-2")))
-        return loader.load_service_model(service_name, "service-2", api_version)
+        value: Dict[str, Any] = loader.load_service_model(service_name, "service-2", api_version)
+        return value
 
     def get_available_services(self) -> List[str]:
-        return self._get_loader().list_available_services("service-2")
+        value: List[str] = self._get_loader().list_available_services("service-2")
+        return value
 
     def get_available_partitions(self) -> List[str]:
         return list(_S3_REGIONS)

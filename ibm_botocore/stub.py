@@ -129,7 +129,8 @@ class Stubber:
         mapping = self.client.meta.method_to_api_mapping
         if method not in mapping:
             raise ValueError("Operation %s does not exist on this client." % method)
-        return mapping[method]
+        value: str = mapping[method]
+        return value
 
     def _validate_response(self, model: Any, service_response: Dict[str, Any]) -> None:
         response = dict(service_response)

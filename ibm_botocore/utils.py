@@ -19,18 +19,19 @@ except (ValueError, AttributeError):  # FIPS builds
     MD5_AVAILABLE = False
 
 
-def _make_utc():
+def _make_utc() -> datetime.tzinfo:
     # dateutil's tzutc() is what ibm-cos-sdk puts on every parsed datetime (so reprs
     # and comparisons match); it is imported on first use, not at import time.
     from dateutil.tz import tzutc
 
-    return tzutc()
+    zone: datetime.tzinfo = tzutc()
+    return zone
 
 
-UTC = None  # replaced by tzutc() on first use; see _utc()
+UTC: Optional[datetime.tzinfo] = None  # replaced by tzutc() on first use; see _utc()
 
 
-def _utc():
+def _utc() -> datetime.tzinfo:
     global UTC
     if UTC is None:
         UTC = _make_utc()
@@ -144,7 +145,7 @@ def parse_timestamp(value: Union[str, int, float]) -> datetime.datetime:
     from dateutil import parser as date_parser
 
     try:
-        parsed = date_parser.parse(text)
+        parsed: datetime.datetime = date_parser.parse(text)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError("Invalid timestamp %r: %s" % (value, exc))
     if parsed.tzinfo is None:

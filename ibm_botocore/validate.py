@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import sys
 import io
-from typing import Any, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 
 from ibm_botocore import _redact
 from ibm_botocore.exceptions import ParamValidationError
@@ -19,7 +19,7 @@ class ValidationErrors:
     """The collected problems of one validation run."""
 
     def __init__(self) -> None:
-        self._errors: List[Tuple[str, str, dict]] = []
+        self._errors: List[Tuple[str, str, Dict[str, Any]]] = []
 
     def has_errors(self) -> bool:
         return bool(self._errors)
@@ -31,11 +31,11 @@ class ValidationErrors:
         return "\n".join(_describe(reason, name, kw) for reason, name, kw in self._errors)
 
     @property
-    def errors(self) -> List[Tuple[str, str, dict]]:
+    def errors(self) -> List[Tuple[str, str, Dict[str, Any]]]:
         return list(self._errors)
 
 
-def _describe(reason: str, name: str, kw: dict) -> str:
+def _describe(reason: str, name: str, kw: Dict[str, Any]) -> str:
     where = name or "input"
     if reason == "missing required field":
         return 'Missing required parameter in %s: "%s"' % (where, kw["required_name"])
@@ -229,10 +229,11 @@ class ParamValidationDecorator:
         self._param_validator = param_validator
         self._serializer = serializer
 
-    def serialize_to_request(self, parameters: Mapping[str, Any], operation_model: Any) -> dict:
+    def serialize_to_request(self, parameters: Mapping[str, Any], operation_model: Any) -> Dict[str, Any]:
         shape = operation_model.input_shape
         if shape is not None:
             report = self._param_validator.validate(parameters, shape)
             if report.has_errors():
                 raise ParamValidationError(report=report.generate_report())
-        return self._serializer.serialize_to_request(parameters, operation_model)
+        value: Dict[str, Any] = self._serializer.serialize_to_request(parameters, operation_model)
+        return value
