@@ -12,7 +12,7 @@ import os
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from ibm_s3transfer.constants import KB, MB
 from ibm_s3transfer.exceptions import RetriesExceededError, S3UploadFailedError
@@ -50,7 +50,13 @@ class QueueShutdownError(Exception):
     """put() on a ShutdownQueue after trigger_shutdown()."""
 
 
-class ShutdownQueue(queue.Queue):
+if TYPE_CHECKING:
+    _AnyQueue = queue.Queue[Any]
+else:  # queue.Queue takes no type arguments at run time before Python 3.9
+    _AnyQueue = queue.Queue
+
+
+class ShutdownQueue(_AnyQueue):
     """A queue that refuses new items once ``trigger_shutdown()`` was called."""
 
     def _init(self, maxsize: int) -> None:
@@ -143,7 +149,7 @@ class ReadFileChunk:
 
     def read(self, amount: Optional[int] = None) -> bytes:
         left = self._size - self._amount_read
-        data = self._fileobj.read(left if amount is None else min(left, amount))
+        data: bytes = self._fileobj.read(left if amount is None else min(left, amount))
         self._amount_read += len(data)
         self._tell_callback(len(data))
         return data
@@ -276,7 +282,8 @@ class S3Transfer:
              lambda m: m.download(bucket, key, filename, extra_args, subscribers))
 
     def _object_size(self, bucket: str, key: str, extra_args: Dict[str, Any]) -> int:
-        return self._client.head_object(Bucket=bucket, Key=key, **extra_args)["ContentLength"]
+        size: int = self._client.head_object(Bucket=bucket, Key=key, **extra_args)["ContentLength"]
+        return size
 
 
 class MultipartUploader:
