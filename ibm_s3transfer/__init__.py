@@ -12,11 +12,14 @@ import os
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
 
 from ibm_s3transfer.constants import KB, MB
 from ibm_s3transfer.exceptions import RetriesExceededError, S3UploadFailedError
 from ibm_s3transfer.utils import OSUtils, StreamReaderProgress, random_file_extension
+
+if TYPE_CHECKING:  # at run time imported inside _manager_config, as before
+    from ibm_s3transfer.manager import TransferConfig as ManagerConfig
 
 __author__ = "IBM"
 __version__ = "2.16.2"
@@ -102,7 +105,7 @@ class TransferConfig:
         self.num_download_attempts = num_download_attempts
         self.max_io_queue = max_io_queue
 
-    def _manager_config(self, **overrides: Any) -> Any:
+    def _manager_config(self, **overrides: Any) -> ManagerConfig:
         from ibm_s3transfer.manager import TransferConfig as ManagerConfig
 
         class _LegacyConfig(ManagerConfig):
@@ -180,7 +183,7 @@ class ReadFileChunk:
     def __exit__(self, *args: Any) -> None:
         self.close()
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Any]:
         return iter([])
 
 

@@ -7,9 +7,12 @@ integrity checks). ``Callback(bytes_amount)`` is called as bytes move.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from ibm_botocore.exceptions import ClientError
+
+if TYPE_CHECKING:  # at run time imported inside _transfer, as before
+    from ibm_boto3.s3.transfer import S3Transfer
 
 
 
@@ -72,7 +75,7 @@ def _check_filename(filename: Any) -> str:
     raise ValueError("Filename must be a string or a path-like object, not %s" % type(filename).__name__)
 
 
-def _transfer(client: Any, config: Any) -> Any:
+def _transfer(client: Any, config: Any) -> S3Transfer:
     from ibm_boto3.s3.transfer import S3Transfer, TransferConfig
 
     return S3Transfer(client, config or TransferConfig())
