@@ -1,6 +1,8 @@
 """Exceptions raised by ibm_boto3 itself (service errors are ibm_botocore ClientErrors)."""
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 from ibm_botocore.exceptions import DataNotFoundError
 
 
@@ -31,7 +33,7 @@ class NoVersionFound(_ResourceProblem):
 class RetriesExceededError(_TransferProblem):
     """A download kept failing after every allowed attempt; ``last_exception`` says why."""
 
-    def __init__(self, last_exception, msg="Max Retries Exceeded"):
+    def __init__(self, last_exception: BaseException, msg: str = "Max Retries Exceeded") -> None:
         super().__init__(msg)
         self.last_exception = last_exception
 
@@ -47,7 +49,7 @@ class S3UploadFailedError(_TransferProblem):
 class DynamoDBOperationNotSupportedError(_DynamoCompat):
     """Kept for API compatibility (DynamoDB conditions are not part of this SDK)."""
 
-    def __init__(self, operation, value):
+    def __init__(self, operation: str, value: Any) -> None:
         super().__init__("%s cannot be applied directly to %r (%s); build a condition first." % (operation, value, type(value)))
 
 
@@ -57,7 +59,7 @@ DynanmoDBOperationNotSupportedError = DynamoDBOperationNotSupportedError
 class DynamoDBNeedsConditionError(_DynamoCompat):
     """Kept for API compatibility (DynamoDB conditions are not part of this SDK)."""
 
-    def __init__(self, value):
+    def __init__(self, value: Any) -> None:
         super().__init__("A condition object was expected, got %r (%s)." % (value, type(value)))
 
 
@@ -72,7 +74,7 @@ class PythonDeprecationWarning(Warning):
 class ResourceNotExistsError(_ResourceProblem, DataNotFoundError):
     """resource() was asked for a service that has no resource model."""
 
-    def __init__(self, service_name, available_services, has_low_level_client):
+    def __init__(self, service_name: str, available_services: Iterable[str], has_low_level_client: bool) -> None:
         text = "There is no '%s' resource. Resources available: %s." % (service_name, ", ".join(available_services))
         if has_low_level_client:
             text += " A low-level client exists: ibm_boto3.client('%s')." % service_name
@@ -83,7 +85,7 @@ class ResourceNotExistsError(_ResourceProblem, DataNotFoundError):
 class UnknownAPIVersionError(_ResourceProblem, DataNotFoundError):
     """resource() was asked for an API version that has no resource model."""
 
-    def __init__(self, service_name, bad_api_version, available_api_versions):
+    def __init__(self, service_name: str, bad_api_version: str, available_api_versions: str) -> None:
         Boto3Error.__init__(
             self,
             "The '%s' resource has no API version %s; available: %s" % (service_name, bad_api_version, available_api_versions),

@@ -37,6 +37,8 @@ aborts the multipart upload: no object and no open upload is left behind.
 The filesystem pickles as its constructor arguments; every process (Dask workers, forked
 children) builds its own client and token manager on first use.
 """
+# fsspec ships no type information, so its base classes are Any to mypy; subclassing them is the point here.
+# mypy: allow-subclassing-any
 from __future__ import annotations
 
 import errno
@@ -45,7 +47,7 @@ import io
 import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Dict, Iterable, List, NoReturn, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Literal, NoReturn, Optional, Tuple, Union, overload
 
 from fsspec.caching import BaseCache, register_cache
 from fsspec.callbacks import NoOpCallback
@@ -306,7 +308,8 @@ class COSFileSystem(AbstractFileSystem):
 
     def _lsdir(self, path: str, refresh: bool = False) -> List[Dict[str, Any]]:
         if not refresh and path in self.dircache:
-            return self.dircache[path]
+            listed: List[Dict[str, Any]] = self.dircache[path]
+            return listed
         if not path:
             entries = self._list_buckets()
         else:
@@ -393,7 +396,7 @@ class COSFileSystem(AbstractFileSystem):
             return self._dir_entry("")
         if kwargs.get("refresh") is not True:
             try:
-                cached = self._ls_from_cache(path)
+                cached: Optional[List[Dict[str, Any]]] = self._ls_from_cache(path)
             except FileNotFoundError:
                 raise FileNotFoundError(errno.ENOENT, "NoSuchKey: not in the cached listing of its parent", path)
             if cached is not None:
@@ -434,7 +437,8 @@ class COSFileSystem(AbstractFileSystem):
 
     def isdir(self, path: str) -> bool:
         try:
-            return self.info(path)["type"] == "directory"
+            kind: str = self.info(path)["type"]
+            return kind == "directory"
         except (FileNotFoundError, PermissionError):
             return False
 
@@ -455,7 +459,8 @@ class COSFileSystem(AbstractFileSystem):
 
     def ukey(self, path: str) -> str:
         info = self.info(path)
-        return tokenize(info.get("ETag"), info.get("size"), info.get("LastModified"))
+        key: str = tokenize(info.get("ETag"), info.get("size"), info.get("LastModified"))
+        return key
 
     # -- buckets ----------------------------------------------------------------------------------
     def mkdir(self, path: str, create_parents: bool = True, **kwargs: Any) -> None:
@@ -514,7 +519,8 @@ class COSFileSystem(AbstractFileSystem):
         length = response.get("ContentLength")
         try:
             if length is None:
-                return body.read()
+                data: bytes = body.read()
+                return data
             # readinto straight from the socket is several times cheaper than read()
             out = bytearray(length)
             _fill(body, memoryview(out), path or "%s/%s" % (bucket, key))
@@ -699,8 +705,9 @@ class COSFileSystem(AbstractFileSystem):
     def sign(self, path: str, expiration: int = 100, **kwargs: Any) -> str:
         """A presigned GET URL (needs HMAC keys: ``key``/``secret``)."""
         bucket, key = self.split_path(path)
-        return self.client.generate_presigned_url(
+        url: str = self.client.generate_presigned_url(
             "get_object", Params=dict(kwargs, Bucket=bucket, Key=key), ExpiresIn=int(expiration))
+        return url
 
 
 def _send_part(fs: COSFileSystem, path: str, bucket: str, key: str, upload_id: str, number: int,
@@ -716,7 +723,7 @@ def _send_part(fs: COSFileSystem, path: str, bucket: str, key: str, upload_id: s
 
 def _reopen(fs: COSFileSystem, path: str, block_size: int, cache_type: str, loc: int) -> "COSFile":
     """Unpickle a file open for reading: open it again at the same position."""
-    f = fs.open(path, "rb", block_size=block_size, cache_type=cache_type)
+    f: COSFile = fs.open(path, "rb", block_size=block_size, cache_type=cache_type)
     f.seek(loc)
     return f
 
@@ -741,7 +748,7 @@ class COSFile(AbstractBufferedFile):
         self.extra_args = kwargs.pop("extra_args", None) or {}
         self.upload_id: Optional[str] = None
         self.parts: List[Dict[str, Any]] = []
-        self._inflight: List[Future] = []
+        self._inflight: List[Future[Any]] = []
         self._pending: Optional[bytes] = None
         self._committed = False
         self.etag: Optional[str] = None
@@ -921,7 +928,7 @@ class _Range:
         self._view = memoryview(buffer)[:end - start]
         if pool is None or (end - start <= part and not background):
             fetch_into(start, self._view)  # one request: in the calling thread
-            self.futures: List[Future] = []
+            self.futures: List[Future[Any]] = []
         else:
             self.futures = [pool.submit(fetch_into, start + off, self._view[off:off + part])
                             for off in range(0, end - start, part)]
@@ -990,11 +997,17 @@ class COSReadAhead(BaseCache):
     def _fetch(self, start: Optional[int], stop: Optional[int]) -> bytes:
         return self._read(start, stop, False)
 
-    def read_buffer(self, start: int, stop: int) -> Any:
+    def read_buffer(self, start: int, stop: int) -> Union[bytes, memoryview]:
         """Like ``_fetch``, but a range fetched for exactly these bytes is handed over without a copy."""
         return self._read(start, stop, True)
 
-    def _read(self, start: Optional[int], stop: Optional[int], hand_over: bool) -> Any:
+    @overload
+    def _read(self, start: Optional[int], stop: Optional[int], hand_over: Literal[False]) -> bytes: ...
+
+    @overload
+    def _read(self, start: Optional[int], stop: Optional[int], hand_over: bool) -> Union[bytes, memoryview]: ...
+
+    def _read(self, start: Optional[int], stop: Optional[int], hand_over: bool) -> Union[bytes, memoryview]:
         start = 0 if start is None else start
         stop = self.size if stop is None else min(stop, self.size)
         if start >= stop:

@@ -75,7 +75,8 @@ class Session:
 
     @property
     def region_name(self) -> Optional[str]:
-        return self._session.get_config_variable("region")
+        region: Optional[str] = self._session.get_config_variable("region")
+        return region
 
     @property
     def events(self) -> Any:
@@ -95,7 +96,8 @@ class Session:
         return self._session.get_available_services()
 
     def get_available_resources(self) -> List[str]:
-        return self._loader.list_available_services("resources-1")
+        names: List[str] = self._loader.list_available_services("resources-1")
+        return names
 
     def get_available_partitions(self) -> List[str]:
         return self._session.get_available_partitions()
@@ -170,25 +172,25 @@ def _arguments(values: Dict[str, Any], *local_names: str) -> Dict[str, Any]:
     return {name: value for name, value in values.items() if name != "self" and name not in local_names}
 
 
-def _inject_client_methods(class_attributes: dict, **kwargs: Any) -> None:
+def _inject_client_methods(class_attributes: Dict[str, Any], **kwargs: Any) -> None:
     from ibm_boto3.s3.inject import inject_s3_transfer_methods
 
     inject_s3_transfer_methods(class_attributes, **kwargs)
 
 
-def _inject_bucket_methods(class_attributes: dict, **kwargs: Any) -> None:
+def _inject_bucket_methods(class_attributes: Dict[str, Any], **kwargs: Any) -> None:
     from ibm_boto3.s3.inject import inject_bucket_methods
 
     inject_bucket_methods(class_attributes, **kwargs)
 
 
-def _inject_object_methods(class_attributes: dict, **kwargs: Any) -> None:
+def _inject_object_methods(class_attributes: Dict[str, Any], **kwargs: Any) -> None:
     from ibm_boto3.s3.inject import inject_object_methods
 
     inject_object_methods(class_attributes, **kwargs)
 
 
-def _inject_object_summary_methods(class_attributes: dict, **kwargs: Any) -> None:
+def _inject_object_summary_methods(class_attributes: Dict[str, Any], **kwargs: Any) -> None:
     from ibm_boto3.s3.inject import inject_object_summary_methods
 
     inject_object_summary_methods(class_attributes, **kwargs)

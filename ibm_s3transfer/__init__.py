@@ -12,11 +12,14 @@ import os
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
 
 from ibm_s3transfer.constants import KB, MB
 from ibm_s3transfer.exceptions import RetriesExceededError, S3UploadFailedError
 from ibm_s3transfer.utils import OSUtils, StreamReaderProgress, random_file_extension
+
+if TYPE_CHECKING:  # at run time imported inside _manager_config, as before
+    from ibm_s3transfer.manager import TransferConfig as ManagerConfig
 
 __author__ = "IBM"
 __version__ = "2.16.2"
@@ -50,7 +53,13 @@ class QueueShutdownError(Exception):
     """put() on a ShutdownQueue after trigger_shutdown()."""
 
 
-class ShutdownQueue(queue.Queue):
+if TYPE_CHECKING:
+    _AnyQueue = queue.Queue[Any]
+else:  # queue.Queue takes no type arguments at run time before Python 3.9
+    _AnyQueue = queue.Queue
+
+
+class ShutdownQueue(_AnyQueue):
     """A queue that refuses new items once ``trigger_shutdown()`` was called."""
 
     def _init(self, maxsize: int) -> None:
@@ -96,7 +105,7 @@ class TransferConfig:
         self.num_download_attempts = num_download_attempts
         self.max_io_queue = max_io_queue
 
-    def _manager_config(self, **overrides: Any) -> Any:
+    def _manager_config(self, **overrides: Any) -> ManagerConfig:
         from ibm_s3transfer.manager import TransferConfig as ManagerConfig
 
         class _LegacyConfig(ManagerConfig):
@@ -143,7 +152,7 @@ class ReadFileChunk:
 
     def read(self, amount: Optional[int] = None) -> bytes:
         left = self._size - self._amount_read
-        data = self._fileobj.read(left if amount is None else min(left, amount))
+        data: bytes = self._fileobj.read(left if amount is None else min(left, amount))
         self._amount_read += len(data)
         self._tell_callback(len(data))
         return data
@@ -174,7 +183,7 @@ class ReadFileChunk:
     def __exit__(self, *args: Any) -> None:
         self.close()
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Any]:
         return iter([])
 
 
@@ -276,7 +285,8 @@ class S3Transfer:
              lambda m: m.download(bucket, key, filename, extra_args, subscribers))
 
     def _object_size(self, bucket: str, key: str, extra_args: Dict[str, Any]) -> int:
-        return self._client.head_object(Bucket=bucket, Key=key, **extra_args)["ContentLength"]
+        size: int = self._client.head_object(Bucket=bucket, Key=key, **extra_args)["ContentLength"]
+        return size
 
 
 class MultipartUploader:

@@ -261,7 +261,8 @@ class BandwidthLimitedStream:
         return self._fileobj.seek(where, whence)
 
     def tell(self) -> int:
-        return self._fileobj.tell()
+        position: int = self._fileobj.tell()
+        return position
 
     def close(self) -> None:
         if self._enabled and self._pending_bytes:

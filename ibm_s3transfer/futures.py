@@ -17,7 +17,7 @@ import concurrent.futures
 import logging
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Protocol, Set
 
 from ibm_s3transfer.exceptions import CancelledError, NoResourcesAvailable, TransferNotDoneError
 
@@ -255,6 +255,14 @@ class TransferCoordinator:
         self._finish()
 
 
+class _Outcome(Protocol):
+    """What an InterruptibleFuture waits on and cancels (a transfer's coordinator)."""
+
+    def result(self) -> Any: ...
+
+    def cancel(self) -> None: ...
+
+
 class InterruptibleFuture:
     """A transfer handle whose ``result()`` cancels the transfer when Ctrl-C interrupts the wait.
 
@@ -262,7 +270,7 @@ class InterruptibleFuture:
     ``_wait`` blocks for the outcome, ``cancel`` stops the transfer (which then cleans up).
     """
 
-    _coordinator: Any
+    _coordinator: _Outcome
 
     def result(self) -> Any:
         """Block until the transfer finished; raise its error, if any.
@@ -285,6 +293,8 @@ class InterruptibleFuture:
 
 class TransferFuture(InterruptibleFuture):
     """The handle of one transfer, returned by every TransferManager method."""
+
+    _coordinator: TransferCoordinator
 
     def __init__(self, meta: Optional[TransferMeta] = None, coordinator: Optional[TransferCoordinator] = None) -> None:
         self._meta = meta if meta is not None else TransferMeta()

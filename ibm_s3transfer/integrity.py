@@ -44,7 +44,7 @@ import io
 import logging
 import re
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ibm_s3transfer.crc import b64_to_crc32, composite_crc32, crc32_combine_all
 from ibm_s3transfer.parts import spans
@@ -124,7 +124,7 @@ class SegmentMD5:
 class Verifier:
     """What the downloaded bytes must match, and how strictly."""
 
-    def __init__(self, mode: str, expected: Any = None, strict: bool = True, part_count: int = 0) -> None:
+    def __init__(self, mode: str, expected: Union[int, str, bytes, None] = None, strict: bool = True, part_count: int = 0) -> None:
         self.mode = mode  # "crc32", "composite", "either", "sha1", "sha256", "md5", "md5-parts" or "none"
         self.expected = expected
         self.strict = strict

@@ -188,8 +188,8 @@ class ReadFileChunk:
         close_callbacks: Optional[List[Callable[..., Any]]] = None,
     ) -> None:
         self._fileobj = fileobj
-        self._start = fileobj.tell()
-        self._size = max(0, min(chunk_size, full_file_size - self._start))
+        self._start: int = fileobj.tell()
+        self._size: int = max(0, min(chunk_size, full_file_size - self._start))
         self._pos = 0
         self._callbacks = callbacks or []
         self._callbacks_enabled = enable_callbacks

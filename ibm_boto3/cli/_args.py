@@ -112,7 +112,7 @@ def _recursive(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def _command(sub: Any, parent: argparse.ArgumentParser, name: str, summary: str, details: str) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, parents=[parent], help=summary,
+    p: argparse.ArgumentParser = sub.add_parser(name, parents=[parent], help=summary,
                        description=summary + "\n\n" + textwrap.dedent(details).strip(),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(command=name)

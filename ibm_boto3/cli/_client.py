@@ -3,7 +3,7 @@ and the one-line messages for the errors a shell user meets."""
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from ._paths import UsageError, parse_size
 
@@ -19,7 +19,7 @@ NO_CREDENTIALS = (
 
 def endpoint_url(args: Any) -> str:
     if args.endpoint_url:
-        url = args.endpoint_url
+        url: str = args.endpoint_url
     else:
         url = next((os.environ[name] for name in ENDPOINT_ENV if os.environ.get(name)), "")
         if not url:
@@ -55,7 +55,7 @@ class Clients:
             raise CliError(describe(exc)) from None
         if args.profile and args.profile not in session.available_profiles:
             raise CliError("the profile %r is not in ~/.aws/credentials or ~/.aws/config" % args.profile)
-        kwargs: dict = {}
+        kwargs: Dict[str, Any] = {}
         if args.api_key:
             kwargs.update(ibm_api_key_id=args.api_key,
                           ibm_service_instance_id=args.instance_id or os.environ.get("IBM_SERVICE_INSTANCE_ID"),

@@ -511,7 +511,8 @@ def _empty_bucket(ctx: Context, bucket: str) -> None:
 # -- ls ------------------------------------------------------------------------------------------------
 def _when(value: Any) -> str:
     if hasattr(value, "astimezone"):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        text: str = value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        return text
     return str(value)
 
 

@@ -82,9 +82,10 @@ def local_files(directory: str, accept: Optional[Callable[[str], bool]]) -> Dict
 
 def timestamp(value: Any) -> float:
     if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        return value.timestamp()
+        moment: datetime.datetime = value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.timezone.utc)
+        return moment.timestamp()
     return float(value or 0)
 
 

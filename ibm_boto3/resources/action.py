@@ -97,4 +97,5 @@ def _shown_params(client: Any, operation: str, params: Dict[str, Any]) -> Dict[s
         shape = client.meta.service_model.operation_model(operation).input_shape
     except OperationNotFoundError:  # an operation the model does not know: show names only
         return {key: _redact.REDACTED for key in params}
-    return _redact.params(params, shape)
+    redacted: Dict[str, Any] = _redact.params(params, shape)
+    return redacted

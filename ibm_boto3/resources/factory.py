@@ -52,7 +52,7 @@ def create_service_resource(session: Any, service_name: str, client: Any, api_ve
 
 
 def _loader_for(session: Any) -> Loader:
-    loader = getattr(session, "_loader", None)
+    loader: Optional[Loader] = getattr(session, "_loader", None)
     if loader is not None and hasattr(loader, "list_available_services"):
         return loader
     paths: List[str] = []
@@ -82,7 +82,8 @@ def load_resource_definitions(session: Any, service_name: str, api_version: Opti
         api_version = versions[-1]
     elif api_version not in versions:
         raise UnknownAPIVersionError(service_name, api_version, ", ".join(versions))
-    return loader.load_service_model(service_name, "resources-1", api_version)
+    definitions: Dict[str, Any] = loader.load_service_model(service_name, "resources-1", api_version)
+    return definitions
 
 
 # -- the factory ---------------------------------------------------------------------------------

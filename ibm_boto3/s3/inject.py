@@ -7,9 +7,12 @@ integrity checks). ``Callback(bytes_amount)`` is called as bytes move.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from ibm_botocore.exceptions import ClientError
+
+if TYPE_CHECKING:  # at run time imported inside _transfer, as before
+    from ibm_boto3.s3.transfer import S3Transfer
 
 
 
@@ -72,7 +75,7 @@ def _check_filename(filename: Any) -> str:
     raise ValueError("Filename must be a string or a path-like object, not %s" % type(filename).__name__)
 
 
-def _transfer(client: Any, config: Any) -> Any:
+def _transfer(client: Any, config: Any) -> S3Transfer:
     from ibm_boto3.s3.transfer import S3Transfer, TransferConfig
 
     return S3Transfer(client, config or TransferConfig())
@@ -92,7 +95,7 @@ def download_file(self: Any, Bucket: str, Key: str, Filename: Any, ExtraArgs: Op
         transfer.download_file(bucket=Bucket, key=Key, filename=filename, extra_args=ExtraArgs, callback=Callback)
 
 
-def upload_fileobj(self: Any, Fileobj: Any, Bucket: str, Key: str, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> None:
+def upload_fileobj(self: Any, Fileobj: Any, Bucket: str, Key: str, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> Any:
     """Upload a readable binary file-like object to ``Bucket``/``Key``."""
     if not hasattr(Fileobj, "read"):
         raise ValueError("Fileobj must implement read")
@@ -104,7 +107,7 @@ def upload_fileobj(self: Any, Fileobj: Any, Bucket: str, Key: str, ExtraArgs: Op
         return future.result()
 
 
-def download_fileobj(self: Any, Bucket: str, Key: str, Fileobj: Any, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> None:
+def download_fileobj(self: Any, Bucket: str, Key: str, Fileobj: Any, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> Any:
     """Download ``Bucket``/``Key`` into a writable binary file-like object."""
     if not hasattr(Fileobj, "write"):
         raise ValueError("Fileobj must implement write")
@@ -127,42 +130,42 @@ def copy(self: Any, CopySource: Dict[str, Any], Bucket: str, Key: str, ExtraArgs
 
 
 # --- Bucket resource ----------------------------------------------------------------
-def bucket_upload_file(self, Filename, Key, ExtraArgs=None, Callback=None, Config=None):
+def bucket_upload_file(self: Any, Filename: Any, Key: str, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> Any:
     return self.meta.client.upload_file(Filename=Filename, Bucket=self.name, Key=Key, ExtraArgs=ExtraArgs, Callback=Callback, Config=Config)
 
 
-def bucket_download_file(self, Key, Filename, ExtraArgs=None, Callback=None, Config=None):
+def bucket_download_file(self: Any, Key: str, Filename: Any, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> Any:
     return self.meta.client.download_file(Bucket=self.name, Key=Key, Filename=Filename, ExtraArgs=ExtraArgs, Callback=Callback, Config=Config)
 
 
-def bucket_copy(self, CopySource, Key, ExtraArgs=None, Callback=None, SourceClient=None, Config=None):
+def bucket_copy(self: Any, CopySource: Dict[str, Any], Key: str, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, SourceClient: Any = None, Config: Any = None) -> Any:
     return self.meta.client.copy(CopySource=CopySource, Bucket=self.name, Key=Key, ExtraArgs=ExtraArgs, Callback=Callback, SourceClient=SourceClient, Config=Config)
 
 
-def bucket_upload_fileobj(self, Fileobj, Key, ExtraArgs=None, Callback=None, Config=None):
+def bucket_upload_fileobj(self: Any, Fileobj: Any, Key: str, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> Any:
     return self.meta.client.upload_fileobj(Fileobj=Fileobj, Bucket=self.name, Key=Key, ExtraArgs=ExtraArgs, Callback=Callback, Config=Config)
 
 
-def bucket_download_fileobj(self, Key, Fileobj, ExtraArgs=None, Callback=None, Config=None):
+def bucket_download_fileobj(self: Any, Key: str, Fileobj: Any, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> Any:
     return self.meta.client.download_fileobj(Bucket=self.name, Key=Key, Fileobj=Fileobj, ExtraArgs=ExtraArgs, Callback=Callback, Config=Config)
 
 
 # --- Object resource ----------------------------------------------------------------
-def object_upload_file(self, Filename, ExtraArgs=None, Callback=None, Config=None):
+def object_upload_file(self: Any, Filename: Any, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> Any:
     return self.meta.client.upload_file(Filename=Filename, Bucket=self.bucket_name, Key=self.key, ExtraArgs=ExtraArgs, Callback=Callback, Config=Config)
 
 
-def object_download_file(self, Filename, ExtraArgs=None, Callback=None, Config=None):
+def object_download_file(self: Any, Filename: Any, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> Any:
     return self.meta.client.download_file(Bucket=self.bucket_name, Key=self.key, Filename=Filename, ExtraArgs=ExtraArgs, Callback=Callback, Config=Config)
 
 
-def object_copy(self, CopySource, ExtraArgs=None, Callback=None, SourceClient=None, Config=None):
+def object_copy(self: Any, CopySource: Dict[str, Any], ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, SourceClient: Any = None, Config: Any = None) -> Any:
     return self.meta.client.copy(CopySource=CopySource, Bucket=self.bucket_name, Key=self.key, ExtraArgs=ExtraArgs, Callback=Callback, SourceClient=SourceClient, Config=Config)
 
 
-def object_upload_fileobj(self, Fileobj, ExtraArgs=None, Callback=None, Config=None):
+def object_upload_fileobj(self: Any, Fileobj: Any, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> Any:
     return self.meta.client.upload_fileobj(Fileobj=Fileobj, Bucket=self.bucket_name, Key=self.key, ExtraArgs=ExtraArgs, Callback=Callback, Config=Config)
 
 
-def object_download_fileobj(self, Fileobj, ExtraArgs=None, Callback=None, Config=None):
+def object_download_fileobj(self: Any, Fileobj: Any, ExtraArgs: Optional[Dict[str, Any]] = None, Callback: Optional[Callable[[int], Any]] = None, Config: Any = None) -> Any:
     return self.meta.client.download_fileobj(Bucket=self.bucket_name, Key=self.key, Fileobj=Fileobj, ExtraArgs=ExtraArgs, Callback=Callback, Config=Config)

@@ -15,7 +15,7 @@ or directly, with a :class:`TransferManager`::
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from ibm_botocore.exceptions import ClientError
 
@@ -114,7 +114,7 @@ def _as_filename(filename: Any) -> str:
     raise ValueError("Filename must be a string or a path-like object")
 
 
-def _callback_subscribers(callback: Optional[Callable[[int], Any]]) -> Optional[list]:
+def _callback_subscribers(callback: Optional[Callable[[int], Any]]) -> Optional[List[ProgressCallbackInvoker]]:
     return None if not callback else [ProgressCallbackInvoker(callback)]
 
 

@@ -200,6 +200,8 @@ class AsperaTransferFuture(InterruptibleFuture):
     downloads removed).
     """
 
+    _coordinator: AsperaTransferCoordinator
+
     def __init__(self, meta: AsperaTransferMeta, coordinator: AsperaTransferCoordinator) -> None:
         self._meta = meta
         self._coordinator = coordinator

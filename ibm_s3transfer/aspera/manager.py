@@ -34,7 +34,7 @@ import os
 import threading
 import uuid
 from collections import deque
-from typing import Any, Deque, List, Optional
+from typing import Any, Deque, Dict, List, Optional
 
 from ibm_s3transfer.aspera._config import AsperaConfig, AsperaManagerConfig
 from ibm_s3transfer.aspera.exceptions import AsperaTransferQueueError
@@ -73,7 +73,7 @@ def transfer_config_for(config: Optional[AsperaConfig], manager_config: AsperaMa
         connections = manager_config.ascp_max_concurrent
     else:
         connections = max(1, sessions)
-    kwargs: dict = {"max_request_concurrency": connections, "max_submission_concurrency": max(2, min(connections, 5))}
+    kwargs: Dict[str, Any] = {"max_request_concurrency": connections, "max_submission_concurrency": max(2, min(connections, 5))}
     threshold = settings.get("multi_session_threshold")
     if threshold is not None:
         kwargs["multipart_threshold"] = threshold
