@@ -12,7 +12,7 @@ import importlib
 import logging
 from typing import Any, Optional
 
-from ibm_boto3._version import __version__
+from ibm_boto3._version import __version__ as __version__
 from ibm_boto3.session import Session
 
 __author__ = "IBM"
