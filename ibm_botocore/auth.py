@@ -68,7 +68,7 @@ def _body_sha256_hex(body: Any) -> str:
     if hasattr(body, "seek") and hasattr(body, "read"):
         # Transfer part bodies hash themselves together with their CRC32 (one read of
         # the part instead of two) and offer the result here.
-        known = body.precomputed_sha256_hex if offers(body, DigestedBody) else None
+        known: Optional[str] = body.precomputed_sha256_hex if offers(body, DigestedBody) else None
         if known is not None:
             return known
         digest = hashlib.sha256()
