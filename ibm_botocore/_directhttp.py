@@ -32,7 +32,7 @@ import select
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Type
 
 from ibm_botocore._headercheck import _GOOD_NAMES, bad_name, first_bad_header, refuse_headers
 from ibm_botocore._transport import TransportSettings, short_file
@@ -540,9 +540,10 @@ def _position(body: Any) -> Optional[int]:
     if body is None or isinstance(body, (bytes, bytearray, memoryview, str)):
         return None
     try:
-        return body.tell()
+        position: int = body.tell()
     except Exception:
         return None
+    return position
 
 
 def _rewind(body: Any, start: Optional[int]) -> bool:
@@ -738,7 +739,7 @@ class DirectResponse:
         if not self._done:
             self._drop()
 
-    def stream(self, amt: int = 65536):
+    def stream(self, amt: int = 65536) -> Iterator[bytes]:
         while True:
             data = self.read(amt)
             if not data:

@@ -21,6 +21,7 @@ from urllib3.exceptions import (
     ReadTimeoutError as URLLib3ReadTimeoutError,
     SSLError as URLLib3SSLError,
 )
+from urllib3._version import __version__ as urllib3_version  # urllib3.__version__ (not in urllib3.__all__)
 from urllib3.util.retry import Retry
 from urllib3.util.timeout import Timeout
 
@@ -43,7 +44,7 @@ from ibm_botocore.exceptions import (
 _NO_RETRIES = Retry(total=False, redirect=False, raise_on_status=False)
 # The send block size is a pool setting from urllib3 2.0 on; urllib3 1.26 rejects the
 # key (its PoolKey has no ``key_blocksize``) and sends with http.client's default blocks.
-_URLLIB3_2 = int(urllib3.__version__.split(".", 1)[0]) >= 2
+_URLLIB3_2 = int(urllib3_version.split(".", 1)[0]) >= 2
 
 
 class Urllib3Transport:

@@ -11,7 +11,7 @@ A call runs the pipeline in ``BaseClient._make_api_call``:
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, List, Mapping, Optional, SupportsIndex, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, SupportsIndex, Tuple, Type
 
 from ibm_botocore import s3, xform_name
 from ibm_botocore.config import Config
@@ -118,7 +118,7 @@ class _LazyDocstring(str):
     def strip(self, chars: Optional[str] = None) -> str:
         return self._render().strip(chars)
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Type[str], Tuple[str]]:
         return str, (self._render(),)
 
 
@@ -174,7 +174,7 @@ class BaseClient:
         self._exceptions_factory = exceptions_factory
         self._exceptions = None
         self._validate = client_config.parameter_validation
-        self._user_agent = None
+        self._user_agent: Optional[str] = None
         self.meta = ClientMeta(
             event_emitter,
             client_config,
@@ -221,6 +221,7 @@ class BaseClient:
             request_signer=self._request_signer,
             context=context,
         )
+        parsed: Dict[str, Any]
         if stubbed is not None:
             http, parsed = stubbed
         else:
@@ -275,7 +276,7 @@ class BaseClient:
         params.pop("ChecksumMode", None)
         if self._validate and operation_model.input_shape is not None:
             validate_parameters(params, operation_model.input_shape)
-        request_dict = self._serializer.serialize_to_request(params, operation_model)
+        request_dict: Dict[str, Any] = self._serializer.serialize_to_request(params, operation_model)
         request_dict["context"] = context
         s3.resolve_url(operation_name, request_dict, params.get("Bucket"), self._s3)
         return request_dict
@@ -289,9 +290,10 @@ class BaseClient:
         request_dict = self._serialize_for(ClientMethod, Params or {})
         if HttpMethod is not None:
             request_dict["method"] = HttpMethod
-        return self._request_signer.generate_presigned_url(
+        url: str = self._request_signer.generate_presigned_url(
             request_dict, self._PY_TO_OP_NAME[ClientMethod], expires_in=ExpiresIn, region_name=self.meta.region_name
         )
+        return url
 
     def generate_presigned_post(
         self,
@@ -315,9 +317,10 @@ class BaseClient:
         else:
             conditions.append({"key": Key})
         fields["key"] = Key
-        return S3PostPresigner(self._request_signer).generate_presigned_post(
+        post: Dict[str, Any] = S3PostPresigner(self._request_signer).generate_presigned_post(
             request_dict, fields=fields, conditions=conditions, expires_in=ExpiresIn, region_name=self.meta.region_name
         )
+        return post
 
     # -- paginators and waiters -----------------------------------------------------------
     def can_paginate(self, operation_name: str) -> bool:
@@ -335,7 +338,8 @@ class BaseClient:
                 self._cache["paginators"] = data.get("pagination", {})
             except DataNotFoundError:
                 self._cache["paginators"] = None
-        return self._cache["paginators"]
+        model: Optional[Dict[str, Any]] = self._cache["paginators"]
+        return model
 
     def get_paginator(self, operation_name: str) -> Any:
         """A paginator for a list operation (python name, e.g. ``'list_objects_v2'``)."""
@@ -424,7 +428,7 @@ class ClientCreator:
     ) -> BaseClient:
         cls = self.create_client_class(service_model)
         serializer = create_serializer(service_model.protocol, include_validation=False)
-        client = cls(
+        client: BaseClient = cls(
             serializer=serializer,
             endpoint=endpoint,
             response_parser=None,

@@ -8,12 +8,13 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from ibm_botocore import UNSIGNED
+from ibm_botocore._credbase import Credentials
+from ibm_botocore._transport import SocketOption
 from ibm_botocore.client import ClientCreator
 from ibm_botocore.config import DEFAULT_TIMEOUT, Config
-from ibm_botocore.credentials import Credentials
 from ibm_botocore.endpoint import EndpointCreator
 from ibm_botocore.exceptions import InvalidConfigError, PartialCredentialsError
 from ibm_botocore.retries import create_retry_policy
@@ -146,7 +147,7 @@ def resolve_verify(session: Any, verify: Any) -> Any:
     return os.environ.get("REQUESTS_CA_BUNDLE") or True
 
 
-def _socket_options(tcp_keepalive: bool) -> Optional[list]:
+def _socket_options(tcp_keepalive: bool) -> Optional[List[SocketOption]]:
     if not tcp_keepalive:
         return None
     import socket
@@ -194,7 +195,7 @@ def build_client(session: Any, args: ClientArguments) -> Any:
 
 def _merged_config(session: Any, config: Optional[Config]) -> Config:
     """The session's default client config, overridden by the one given to client()."""
-    default_config = session.get_default_client_config()
+    default_config: Optional[Config] = session.get_default_client_config()
     if config is not None and default_config is not None:
         return default_config.merge(config)
     if config is None:

@@ -20,9 +20,10 @@ import datetime
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ibm_botocore import _redact
+from ibm_botocore._transport import SocketOption
 from ibm_botocore.awsrequest import AWSResponse, create_request_object
 from ibm_botocore.context import RequestContext
 from ibm_botocore.exceptions import ConnectionError as SDKConnectionError
@@ -304,9 +305,10 @@ def _stream_position(body: Any) -> Optional[int]:
     if tell is None:
         return None
     try:
-        return tell()
+        position: int = tell()
     except Exception:
         return None
+    return position
 
 
 def _discard(http_response: AWSResponse) -> None:
@@ -339,7 +341,7 @@ class EndpointCreator:
         max_pool_connections: int = MAX_POOL_CONNECTIONS,
         http_session_cls: type = URLLib3Session,
         proxies: Optional[Dict[str, str]] = None,
-        socket_options: Optional[list] = None,
+        socket_options: Optional[List[SocketOption]] = None,
         client_cert: Any = None,
         proxies_config: Optional[Dict[str, Any]] = None,
         retry_policy: Optional[RetryPolicy] = None,
