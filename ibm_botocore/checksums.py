@@ -11,9 +11,9 @@ import base64
 import hashlib
 import io
 import zlib
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Type, Union
+from typing import Any, Dict, Iterator, List, Optional, Type, Union
 
-from ibm_botocore.context import ViewReadableBody, offers
+from ibm_botocore.context import Frame, ViewReadableBody, offers
 from ibm_botocore.exceptions import AwsChunkedWrapperError, FlexibleChecksumError, MissingDependencyException
 from ibm_botocore.response import StreamingBody
 from ibm_botocore.utils import feed_body
@@ -30,8 +30,7 @@ SUPPORTED_ALGORITHMS = ("crc32", "sha1", "sha256")
 # Priority when validating a response that carries several checksums.
 RESPONSE_PRIORITY = ("crc64nvme", "crc32c", "crc32", "sha1", "sha256")
 _NEEDS_CRT = ("crc32c", "crc64nvme")
-# A piece of an aws-chunked frame: frame headers are bytes, a chunk is whatever the
-# source returned (a transfer body hands out views of its buffer).
+# A piece of an aws-chunked frame (see ibm_botocore.context.Frame).
 _Piece = Union[bytes, bytearray, memoryview]
 
 
@@ -170,7 +169,7 @@ class AwsChunkedWrapper(io.RawIOBase):
                 wanted = 0
         return b"".join(parts)
 
-    def iter_frames(self) -> Iterator[Tuple[_Piece, ...]]:
+    def iter_frames(self) -> Iterator[Frame]:
         """The framed body from the current position: one tuple of pieces per frame.
 
         A chunk is yielded as the source returned it (possibly a view of a buffer the
@@ -182,7 +181,7 @@ class AwsChunkedWrapper(io.RawIOBase):
         while not self._done:
             yield self._next_frame()
 
-    def _next_frame(self) -> Tuple[_Piece, ...]:
+    def _next_frame(self) -> Frame:
         chunk = self._read_chunk(self._chunk_size)
         if chunk:
             if self._checksum is not None:
