@@ -11,7 +11,7 @@ A call runs the pipeline in ``BaseClient._make_api_call``:
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, List, Mapping, Optional, SupportsIndex, Tuple, Type
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, SupportsIndex, Tuple, Type
 
 from ibm_botocore import s3, xform_name
 from ibm_botocore.config import Config
@@ -24,6 +24,10 @@ from ibm_botocore.exceptions import (
 )
 from ibm_botocore.serialize import create_serializer
 from ibm_botocore.validate import validate_parameters
+
+if TYPE_CHECKING:
+    from ibm_botocore.endpoint import Endpoint
+    from ibm_botocore.signers import RequestSigner
 
 logger = logging.getLogger(__name__)
 
@@ -151,10 +155,10 @@ class BaseClient:
     def __init__(
         self,
         serializer: Any,
-        endpoint: Any,
+        endpoint: Endpoint,
         response_parser: Any,
         event_emitter: Any,
-        request_signer: Any,
+        request_signer: RequestSigner,
         service_model: Any,
         loader: Any,
         client_config: Config,
@@ -418,8 +422,8 @@ class ClientCreator:
     def create_client(
         self,
         service_model: Any,
-        endpoint: Any,
-        request_signer: Any,
+        endpoint: Endpoint,
+        request_signer: RequestSigner,
         client_config: Config,
         s3_settings: s3.S3Settings,
         region_name: Optional[str],
