@@ -27,7 +27,9 @@ from ibm_botocore.validate import validate_parameters
 
 if TYPE_CHECKING:
     from ibm_botocore.endpoint import Endpoint
+    from ibm_botocore.paginate import Paginator
     from ibm_botocore.signers import RequestSigner
+    from ibm_botocore.waiter import Waiter, WaiterModel
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +134,7 @@ def _build_method_docstring(operation_model: Any, method_name: str) -> str:
     return operation_docstring(operation_model, method_name)
 
 
-def _create_api_method(py_name: str, operation_name: str, operation_model_factory: Any) -> Any:
+def _create_api_method(py_name: str, operation_name: str, operation_model_factory: Callable[[str], Any]) -> Callable[..., Dict[str, Any]]:
     def _api_call(self: "BaseClient", *args: Any, **kwargs: Any) -> Dict[str, Any]:
         if args:
             raise TypeError("%s() only accepts keyword arguments." % py_name)
@@ -345,7 +347,7 @@ class BaseClient:
         model: Optional[Dict[str, Any]] = self._cache["paginators"]
         return model
 
-    def get_paginator(self, operation_name: str) -> Any:
+    def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for a list operation (python name, e.g. ``'list_objects_v2'``)."""
         if not self.can_paginate(operation_name):
             raise OperationNotPageableError(operation_name=operation_name)
@@ -358,7 +360,7 @@ class BaseClient:
         method = getattr(self, xform_name(api))
         return Paginator(method, config, self._service_model.operation_model(api))
 
-    def _waiter_model(self) -> Optional[Any]:
+    def _waiter_model(self) -> Optional[WaiterModel]:
         if "waiters" not in self._cache:
             try:
                 from ibm_botocore.waiter import WaiterModel
@@ -369,7 +371,8 @@ class BaseClient:
                 self._cache["waiters"] = WaiterModel(data)
             except DataNotFoundError:
                 self._cache["waiters"] = None
-        return self._cache["waiters"]
+        model: Optional[WaiterModel] = self._cache["waiters"]
+        return model
 
     @property
     def waiter_names(self) -> List[str]:
@@ -379,7 +382,7 @@ class BaseClient:
             return []
         return sorted(xform_name(name) for name in model.waiter_names)
 
-    def get_waiter(self, waiter_name: str) -> Any:
+    def get_waiter(self, waiter_name: str) -> Waiter:
         """A waiter by its python name, e.g. ``'object_exists'``."""
         from ibm_botocore.waiter import create_waiter_with_client
 

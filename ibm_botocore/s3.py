@@ -23,7 +23,7 @@ import contextvars
 import io
 import re
 from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Tuple, Type, Union
-from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote_plus, urlsplit, urlunsplit
 
 from ibm_botocore import UNSIGNED, _redact, _Unsigned, checksums
 from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, BodyPlan, ChecksumPlacement, DigestedBody, RequestContext, offers
@@ -269,7 +269,7 @@ def is_dns_compatible(bucket: str) -> bool:
     return True
 
 
-def _virtual_host_possible(bucket: str, parts: Any) -> bool:
+def _virtual_host_possible(bucket: str, parts: SplitResult) -> bool:
     """``<bucket>.<host>`` is a valid host: not an IP endpoint, a DNS-safe name (a dotted
     one only over http, since it cannot match a TLS wildcard certificate)."""
     host = parts.hostname or ""
@@ -579,7 +579,7 @@ def _check_streamed_checksum(operation_model: Any, parsed: Dict[str, Any], http_
 _MULTIPART_ETAG_VALUE = re.compile(r'^"?[0-9a-fA-F]{32}-\d+"?$')
 
 
-def checksum_validating_body(headers: Mapping[str, str], raw: Any, content_length: Optional[int]) -> Optional[Any]:
+def checksum_validating_body(headers: Mapping[str, str], raw: Any, content_length: Optional[int]) -> Optional[checksums.StreamingChecksumBody]:
     """A checksum-checking body for a full-object response checksum we can verify, else None.
 
     The convention is read, not guessed: ``x-amz-checksum-type`` other than FULL_OBJECT, a
