@@ -154,8 +154,7 @@ class Urllib3Transport:
                 chunked=chunked,
             )
             self._check_head(raw, url)
-            # for the read-timeout errors of a streamed body (response._endpoint_url reads it)
-            setattr(raw, "_ibm_endpoint_url", url)
+            setattr(raw, "_ibm_endpoint_url", url)  # read-timeout errors of a streamed body name the URL
             response = AWSResponse(url, raw.status, raw.headers, raw)
             retire = raw.status >= 400 and _has_body(request.body)
             if retire or not request.stream_output:
