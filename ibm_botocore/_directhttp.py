@@ -32,12 +32,12 @@ import select
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Type
 
 from ibm_botocore._headercheck import _GOOD_NAMES, bad_name, first_bad_header, refuse_headers
 from ibm_botocore._transport import TransportSettings, short_file
-from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from ibm_botocore.context import FramedBody, SendfileBody, ViewReadableBody, offers
+from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict
+from ibm_botocore.context import Frame, FramedBody, SendfileBody, ViewReadableBody, offers
 from ibm_botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -365,7 +365,7 @@ class DirectTransport:
         return response
 
     @staticmethod
-    def _request_head(method: str, target: str, host_header: str, headers: Any) -> bytes:
+    def _request_head(method: str, target: str, host_header: str, headers: HeadersDict) -> bytes:
         # Host and Accept-Encoding come first, as http.client writes them.
         lines = ["%s %s HTTP/1.1\r\n" % (method, target)]
         names = {name.lower() for name in headers}
@@ -392,7 +392,7 @@ class DirectTransport:
         except UnicodeEncodeError:
             return text.encode("utf-8")
 
-    def _exchange(self, connection: _Connection, method: str, head: bytes, body: Any, headers: Any, url: str) -> AWSResponse:
+    def _exchange(self, connection: _Connection, method: str, head: bytes, body: Any, headers: HeadersDict, url: str) -> AWSResponse:
         """Write one request and read the head of its response.
 
         ``Expect: 100-continue`` with a large body: the head goes first, then up to
@@ -430,7 +430,7 @@ class DirectTransport:
         assert response is not None
         return response
 
-    def _send(self, connection: _Connection, head: bytes, body: Any, headers: Any, url: str) -> None:
+    def _send(self, connection: _Connection, head: bytes, body: Any, headers: HeadersDict, url: str) -> None:
         sock = connection.sock
         chunked = _text(headers.get("Transfer-Encoding", "")).lower() == "chunked"
         try:
@@ -540,9 +540,10 @@ def _position(body: Any) -> Optional[int]:
     if body is None or isinstance(body, (bytes, bytearray, memoryview, str)):
         return None
     try:
-        return body.tell()
+        position: int = body.tell()
     except Exception:
         return None
+    return position
 
 
 def _rewind(body: Any, start: Optional[int]) -> bool:
@@ -574,7 +575,7 @@ class _Fd:
         pass
 
 
-def _send_region(sock: socket.socket, fd: int, offset: int, count: int, on_sent: Any) -> None:
+def _send_region(sock: socket.socket, fd: int, offset: int, count: int, on_sent: Optional[Callable[[int], None]]) -> None:
     sent = sock.sendfile(_Fd(fd), offset, count) if count else 0  # type: ignore[arg-type]  # os.sendfile needs only fileno()
     if sent != count:
         raise short_file(sent, count)
@@ -582,7 +583,7 @@ def _send_region(sock: socket.socket, fd: int, offset: int, count: int, on_sent:
         on_sent(sent)
 
 
-def _send_frames(sock: socket.socket, frames: Any, chunked: bool) -> None:
+def _send_frames(sock: socket.socket, frames: Iterable[Frame], chunked: bool) -> None:
     """An aws-chunked body, one HTTP chunk per frame; the frame's data is sent uncopied."""
     for frame in frames:
         if chunked:
@@ -738,7 +739,7 @@ class DirectResponse:
         if not self._done:
             self._drop()
 
-    def stream(self, amt: int = 65536):
+    def stream(self, amt: int = 65536) -> Iterator[bytes]:
         while True:
             data = self.read(amt)
             if not data:

@@ -10,12 +10,15 @@ never ``ibm_botocore.httpsession`` (which imports them): the layers are
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import List, NamedTuple, Optional, Tuple, Union
 
 from ibm_botocore.tls import ProxySettings, TLSSettings
 
 #: how many bytes of a request body go to the socket in one write (both transports)
 SEND_BLOCK_SIZE = 1024 * 1024
+
+#: one ``socket.setsockopt(level, option, value)`` call, as ``Config``/urllib3 take them
+SocketOption = Tuple[int, int, Union[int, bytes]]
 
 
 class TransportSettings(NamedTuple):
@@ -31,7 +34,7 @@ class TransportSettings(NamedTuple):
     #: connections kept per endpoint
     max_pool_connections: int
     #: ``setsockopt`` triples applied to every new socket, or None
-    socket_options: Optional[list]
+    socket_options: Optional[List[SocketOption]]
 
 
 def short_file(sent: int, count: int) -> Exception:

@@ -7,7 +7,7 @@ talks to its endpoint.
 from __future__ import annotations
 
 import socket
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple, Type
 from urllib.parse import urlsplit
 
 import urllib3
@@ -21,6 +21,7 @@ from urllib3.exceptions import (
     ReadTimeoutError as URLLib3ReadTimeoutError,
     SSLError as URLLib3SSLError,
 )
+from urllib3._version import __version__ as urllib3_version  # urllib3.__version__ (not in urllib3.__all__)
 from urllib3.util.retry import Retry
 from urllib3.util.timeout import Timeout
 
@@ -43,7 +44,7 @@ from ibm_botocore.exceptions import (
 _NO_RETRIES = Retry(total=False, redirect=False, raise_on_status=False)
 # The send block size is a pool setting from urllib3 2.0 on; urllib3 1.26 rejects the
 # key (its PoolKey has no ``key_blocksize``) and sends with http.client's default blocks.
-_URLLIB3_2 = int(urllib3.__version__.split(".", 1)[0]) >= 2
+_URLLIB3_2 = int(urllib3_version.split(".", 1)[0]) >= 2
 
 
 class Urllib3Transport:
@@ -57,9 +58,9 @@ class Urllib3Transport:
         self._socket_options = settings.socket_options
         # http and https pools apart, so an http-only client never builds a TLS context
         self._managers: Dict[str, urllib3.PoolManager] = {}
-        self._proxy_managers: Dict[str, Any] = {}
+        self._proxy_managers: Dict[str, urllib3.ProxyManager] = {}
         # (scheme, host, port) -> pool; skips PoolManager's URL parsing per request.
-        self._pools: Dict[Tuple[str, str, Optional[int]], Any] = {}
+        self._pools: Dict[Tuple[str, str, Optional[int]], urllib3.HTTPConnectionPool] = {}
 
     # -- pools --------------------------------------------------------------------------
     def _pool_kwargs(self, tls: bool) -> Dict[str, Any]:
@@ -83,7 +84,7 @@ class Urllib3Transport:
             self._managers[scheme] = manager
         return manager
 
-    def _proxy_manager_for(self, proxy_url: str) -> Any:
+    def _proxy_manager_for(self, proxy_url: str) -> urllib3.ProxyManager:
         manager = self._proxy_managers.get(proxy_url)
         if manager is None:
             kwargs = self._pool_kwargs(True)
@@ -106,7 +107,7 @@ class Urllib3Transport:
             self._proxy_managers[proxy_url] = manager
         return manager
 
-    def _pool_for(self, url: str) -> Tuple[Any, bool]:
+    def _pool_for(self, url: str) -> Tuple[urllib3.HTTPConnectionPool, bool]:
         proxy_url = self._proxy_config.proxy_url_for(url)
         if proxy_url:
             return self._proxy_manager_for(proxy_url).connection_from_url(url), True
@@ -153,7 +154,7 @@ class Urllib3Transport:
                 chunked=chunked,
             )
             self._check_head(raw, url)
-            raw._ibm_endpoint_url = url  # for the read-timeout errors of a streamed body
+            setattr(raw, "_ibm_endpoint_url", url)  # read-timeout errors of a streamed body name the URL
             response = AWSResponse(url, raw.status, raw.headers, raw)
             retire = raw.status >= 400 and _has_body(request.body)
             if retire or not request.stream_output:
@@ -235,7 +236,7 @@ def _read_content(response: AWSResponse, url: str) -> None:
 class _FileRegion:
     __slots__ = ("fd", "offset", "count", "on_sent")
 
-    def __init__(self, fd: int, offset: int, count: int, on_sent: Any) -> None:
+    def __init__(self, fd: int, offset: int, count: int, on_sent: Optional[Callable[[int], None]]) -> None:
         self.fd = fd
         self.offset = offset
         self.count = count
@@ -265,7 +266,7 @@ class _FileRegionChunks:
     def __init__(self, region: _FileRegion) -> None:
         self._region = region
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[_FileRegion]:
         yield self._region
 
 
@@ -312,7 +313,7 @@ class _HTTPSConnection126(_EarlyAnswerReadable, urllib3.connection.HTTPSConnecti
 
 
 # Chosen once: on urllib3 2.x the connection classes add nothing per send.
-_HTTP_CONNECTION: Any = _FileRegionHTTPConnection if _URLLIB3_2 else _FileRegionHTTPConnection126
-_HTTPS_CONNECTION: Any = urllib3.connection.HTTPSConnection if _URLLIB3_2 else _HTTPSConnection126
+_HTTP_CONNECTION: Type[urllib3.connection.HTTPConnection] = _FileRegionHTTPConnection if _URLLIB3_2 else _FileRegionHTTPConnection126
+_HTTPS_CONNECTION: Type[urllib3.connection.HTTPSConnection] = urllib3.connection.HTTPSConnection if _URLLIB3_2 else _HTTPSConnection126
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import MutableMapping
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ibm_botocore import _redact
@@ -17,8 +17,13 @@ from ibm_botocore.exceptions import UnseekableStreamError
 from ibm_botocore.context import RequestContext
 from ibm_botocore.utils import percent_encode_sequence
 
+if TYPE_CHECKING:
+    _MappingBase = MutableMapping[str, Any]
+else:  # collections.abc classes take no type arguments at run time on Python 3.8
+    _MappingBase = MutableMapping
 
-class HeadersDict(MutableMapping):
+
+class HeadersDict(_MappingBase):
     """A case-insensitive header mapping that remembers the spelling first used."""
 
     __slots__ = ("_store",)
@@ -50,7 +55,8 @@ class HeadersDict(MutableMapping):
         item = self._store.get(key.lower())
         return default if item is None else item[1]
 
-    def items(self):
+    # a list snapshot (callers may change the headers while iterating), not a view
+    def items(self) -> List[Tuple[str, Any]]:  # type: ignore[override]
         return [(original, value) for original, value in self._store.values()]
 
     def copy(self) -> "HeadersDict":
@@ -94,8 +100,8 @@ def _body_length(body: Any) -> Optional[int]:
         return len(body)
     if hasattr(body, "seek") and hasattr(body, "tell"):
         try:
-            position = body.tell()
-            end = body.seek(0, 2)
+            position: int = body.tell()
+            end: int = body.seek(0, 2)
             body.seek(position)
             return end - position
         except (io.UnsupportedOperation, OSError, AttributeError):
@@ -103,7 +109,9 @@ def _body_length(body: Any) -> Optional[int]:
     fileno = getattr(body, "fileno", None)
     if fileno is not None:
         try:
-            return os.fstat(fileno()).st_size - body.tell()
+            size = os.fstat(fileno()).st_size
+            offset: int = body.tell()
+            return size - offset
         except (io.UnsupportedOperation, OSError, AttributeError):
             pass
     if length is not None:
@@ -264,7 +272,7 @@ def _urljoin(endpoint_url: str, url_path: str, host_prefix: Optional[str] = None
 
 def _host_prefix(request_dict: Mapping[str, Any], context: Optional[Mapping[str, Any]]) -> Optional[str]:
     """The serializer's host prefix, unless the client's Config(inject_host_prefix=False) turns it off."""
-    prefix = request_dict.get("host_prefix")
+    prefix: Optional[str] = request_dict.get("host_prefix")
     if prefix is None or context is None:
         return prefix
     config = context.get("client_config")

@@ -11,9 +11,9 @@ import base64
 import hashlib
 import io
 import zlib
-from typing import Any, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Type, Union
 
-from ibm_botocore.context import ViewReadableBody, offers
+from ibm_botocore.context import Frame, ViewReadableBody, offers
 from ibm_botocore.exceptions import AwsChunkedWrapperError, FlexibleChecksumError, MissingDependencyException
 from ibm_botocore.response import StreamingBody
 from ibm_botocore.utils import feed_body
@@ -30,6 +30,8 @@ SUPPORTED_ALGORITHMS = ("crc32", "sha1", "sha256")
 # Priority when validating a response that carries several checksums.
 RESPONSE_PRIORITY = ("crc64nvme", "crc32c", "crc32", "sha1", "sha256")
 _NEEDS_CRT = ("crc32c", "crc64nvme")
+# A piece of an aws-chunked frame (see ibm_botocore.context.Frame).
+_Piece = Union[bytes, bytearray, memoryview]
 
 
 class BaseChecksum:
@@ -81,10 +83,10 @@ class Sha256Checksum(BaseChecksum):
         return self._hash.digest()
 
 
-_CLASSES = {"crc32": Crc32Checksum, "sha1": Sha1Checksum, "sha256": Sha256Checksum}
+_CLASSES: Dict[str, Type[BaseChecksum]] = {"crc32": Crc32Checksum, "sha1": Sha1Checksum, "sha256": Sha256Checksum}
 
 
-def checksum_class(algorithm: str) -> type:
+def checksum_class(algorithm: str) -> Type[BaseChecksum]:
     name = algorithm.lower()
     cls = _CLASSES.get(name)
     if cls is not None:
@@ -112,7 +114,7 @@ class AwsChunkedWrapper(io.RawIOBase):
     so the data is not copied on its way to the socket.
     """
 
-    def __init__(self, raw: Any, checksum_cls: Optional[type] = None, checksum_name: str = "x-amz-checksum-crc32", chunk_size: int = _READ_SIZE) -> None:
+    def __init__(self, raw: Any, checksum_cls: Optional[Type[BaseChecksum]] = None, checksum_name: str = "x-amz-checksum-crc32", chunk_size: int = _READ_SIZE) -> None:
         self._raw = raw
         # transfer bodies hand out views of their read buffer (no copy per chunk)
         self._read_chunk = raw.read_view if offers(raw, ViewReadableBody) else raw.read
@@ -124,7 +126,7 @@ class AwsChunkedWrapper(io.RawIOBase):
 
     def _reset_state(self) -> None:
         self._checksum = self._checksum_cls() if self._checksum_cls else None
-        self._pending: list = []  # pieces not yet returned by read(), in order
+        self._pending: List[_Piece] = []  # pieces not yet returned by read(), in order
         self._done = False
 
     def seek(self, offset: int, whence: int = 0) -> int:
@@ -167,7 +169,7 @@ class AwsChunkedWrapper(io.RawIOBase):
                 wanted = 0
         return b"".join(parts)
 
-    def iter_frames(self) -> Any:
+    def iter_frames(self) -> Iterator[Frame]:
         """The framed body from the current position: one tuple of pieces per frame.
 
         A chunk is yielded as the source returned it (possibly a view of a buffer the
@@ -179,7 +181,7 @@ class AwsChunkedWrapper(io.RawIOBase):
         while not self._done:
             yield self._next_frame()
 
-    def _next_frame(self) -> tuple:
+    def _next_frame(self) -> Frame:
         chunk = self._read_chunk(self._chunk_size)
         if chunk:
             if self._checksum is not None:
@@ -191,7 +193,7 @@ class AwsChunkedWrapper(io.RawIOBase):
             trailer += b"%s:%s\r\n" % (self._checksum_name.encode("ascii"), self._checksum.b64digest().encode("ascii"))
         return (trailer + b"\r\n",)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[bytes]:
         while True:
             data = self.read(self._chunk_size)
             if not data:

@@ -11,7 +11,7 @@ A call runs the pipeline in ``BaseClient._make_api_call``:
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, List, Mapping, Optional, SupportsIndex, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, SupportsIndex, Tuple, Type
 
 from ibm_botocore import s3, xform_name
 from ibm_botocore.config import Config
@@ -24,6 +24,12 @@ from ibm_botocore.exceptions import (
 )
 from ibm_botocore.serialize import create_serializer
 from ibm_botocore.validate import validate_parameters
+
+if TYPE_CHECKING:
+    from ibm_botocore.endpoint import Endpoint
+    from ibm_botocore.paginate import Paginator
+    from ibm_botocore.signers import RequestSigner
+    from ibm_botocore.waiter import Waiter, WaiterModel
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +124,7 @@ class _LazyDocstring(str):
     def strip(self, chars: Optional[str] = None) -> str:
         return self._render().strip(chars)
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Type[str], Tuple[str]]:
         return str, (self._render(),)
 
 
@@ -128,7 +134,7 @@ def _build_method_docstring(operation_model: Any, method_name: str) -> str:
     return operation_docstring(operation_model, method_name)
 
 
-def _create_api_method(py_name: str, operation_name: str, operation_model_factory: Any) -> Any:
+def _create_api_method(py_name: str, operation_name: str, operation_model_factory: Callable[[str], Any]) -> Callable[..., Dict[str, Any]]:
     def _api_call(self: "BaseClient", *args: Any, **kwargs: Any) -> Dict[str, Any]:
         if args:
             raise TypeError("%s() only accepts keyword arguments." % py_name)
@@ -151,10 +157,10 @@ class BaseClient:
     def __init__(
         self,
         serializer: Any,
-        endpoint: Any,
+        endpoint: Endpoint,
         response_parser: Any,
         event_emitter: Any,
-        request_signer: Any,
+        request_signer: RequestSigner,
         service_model: Any,
         loader: Any,
         client_config: Config,
@@ -174,7 +180,7 @@ class BaseClient:
         self._exceptions_factory = exceptions_factory
         self._exceptions = None
         self._validate = client_config.parameter_validation
-        self._user_agent = None
+        self._user_agent: Optional[str] = None
         self.meta = ClientMeta(
             event_emitter,
             client_config,
@@ -221,6 +227,7 @@ class BaseClient:
             request_signer=self._request_signer,
             context=context,
         )
+        parsed: Dict[str, Any]
         if stubbed is not None:
             http, parsed = stubbed
         else:
@@ -275,7 +282,7 @@ class BaseClient:
         params.pop("ChecksumMode", None)
         if self._validate and operation_model.input_shape is not None:
             validate_parameters(params, operation_model.input_shape)
-        request_dict = self._serializer.serialize_to_request(params, operation_model)
+        request_dict: Dict[str, Any] = self._serializer.serialize_to_request(params, operation_model)
         request_dict["context"] = context
         s3.resolve_url(operation_name, request_dict, params.get("Bucket"), self._s3)
         return request_dict
@@ -289,9 +296,10 @@ class BaseClient:
         request_dict = self._serialize_for(ClientMethod, Params or {})
         if HttpMethod is not None:
             request_dict["method"] = HttpMethod
-        return self._request_signer.generate_presigned_url(
+        url: str = self._request_signer.generate_presigned_url(
             request_dict, self._PY_TO_OP_NAME[ClientMethod], expires_in=ExpiresIn, region_name=self.meta.region_name
         )
+        return url
 
     def generate_presigned_post(
         self,
@@ -315,9 +323,10 @@ class BaseClient:
         else:
             conditions.append({"key": Key})
         fields["key"] = Key
-        return S3PostPresigner(self._request_signer).generate_presigned_post(
+        post: Dict[str, Any] = S3PostPresigner(self._request_signer).generate_presigned_post(
             request_dict, fields=fields, conditions=conditions, expires_in=ExpiresIn, region_name=self.meta.region_name
         )
+        return post
 
     # -- paginators and waiters -----------------------------------------------------------
     def can_paginate(self, operation_name: str) -> bool:
@@ -335,9 +344,10 @@ class BaseClient:
                 self._cache["paginators"] = data.get("pagination", {})
             except DataNotFoundError:
                 self._cache["paginators"] = None
-        return self._cache["paginators"]
+        model: Optional[Dict[str, Any]] = self._cache["paginators"]
+        return model
 
-    def get_paginator(self, operation_name: str) -> Any:
+    def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for a list operation (python name, e.g. ``'list_objects_v2'``)."""
         if not self.can_paginate(operation_name):
             raise OperationNotPageableError(operation_name=operation_name)
@@ -350,7 +360,7 @@ class BaseClient:
         method = getattr(self, xform_name(api))
         return Paginator(method, config, self._service_model.operation_model(api))
 
-    def _waiter_model(self) -> Optional[Any]:
+    def _waiter_model(self) -> Optional[WaiterModel]:
         if "waiters" not in self._cache:
             try:
                 from ibm_botocore.waiter import WaiterModel
@@ -361,7 +371,8 @@ class BaseClient:
                 self._cache["waiters"] = WaiterModel(data)
             except DataNotFoundError:
                 self._cache["waiters"] = None
-        return self._cache["waiters"]
+        model: Optional[WaiterModel] = self._cache["waiters"]
+        return model
 
     @property
     def waiter_names(self) -> List[str]:
@@ -371,7 +382,7 @@ class BaseClient:
             return []
         return sorted(xform_name(name) for name in model.waiter_names)
 
-    def get_waiter(self, waiter_name: str) -> Any:
+    def get_waiter(self, waiter_name: str) -> Waiter:
         """A waiter by its python name, e.g. ``'object_exists'``."""
         from ibm_botocore.waiter import create_waiter_with_client
 
@@ -414,8 +425,8 @@ class ClientCreator:
     def create_client(
         self,
         service_model: Any,
-        endpoint: Any,
-        request_signer: Any,
+        endpoint: Endpoint,
+        request_signer: RequestSigner,
         client_config: Config,
         s3_settings: s3.S3Settings,
         region_name: Optional[str],
@@ -424,7 +435,7 @@ class ClientCreator:
     ) -> BaseClient:
         cls = self.create_client_class(service_model)
         serializer = create_serializer(service_model.protocol, include_validation=False)
-        client = cls(
+        client: BaseClient = cls(
             serializer=serializer,
             endpoint=endpoint,
             response_parser=None,

@@ -8,15 +8,16 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple, Union
 
-from ibm_botocore import UNSIGNED
-from ibm_botocore.client import ClientCreator
+from ibm_botocore import UNSIGNED, _Unsigned
+from ibm_botocore._credbase import Credentials
+from ibm_botocore._transport import SocketOption
+from ibm_botocore.client import BaseClient, ClientCreator
 from ibm_botocore.config import DEFAULT_TIMEOUT, Config
-from ibm_botocore.credentials import Credentials
-from ibm_botocore.endpoint import EndpointCreator
+from ibm_botocore.endpoint import Endpoint, EndpointCreator
 from ibm_botocore.exceptions import InvalidConfigError, PartialCredentialsError
-from ibm_botocore.retries import create_retry_policy
+from ibm_botocore.retries import RetryPolicy, create_retry_policy
 from ibm_botocore.s3 import S3Settings, is_200_error
 from ibm_botocore.signers import RequestSigner
 
@@ -41,7 +42,7 @@ class ClientArguments:
     region_name: Optional[str] = None
     api_version: Optional[str] = None
     use_ssl: bool = True
-    verify: Any = None
+    verify: Union[bool, str, None] = None
     endpoint_url: Optional[str] = None
     aws_access_key_id: Optional[str] = None
     aws_secret_access_key: Optional[str] = None
@@ -86,15 +87,16 @@ def _is_oauth(credentials: Any) -> bool:
     return credentials is not None and getattr(credentials, "is_oauth", False)
 
 
-def resolve_signature_version(config: Config, credentials: Any, service_model: Any) -> Any:
+def resolve_signature_version(config: Config, credentials: Any, service_model: Any) -> Union[str, _Unsigned]:
     """Config wins; an API key alone selects ``oauth``; else the model's ``s3v4``."""
-    version = config.signature_version
+    version: Union[str, _Unsigned, None] = config.signature_version
     if version is UNSIGNED:
         return UNSIGNED
     if version is None:
         if _is_oauth(credentials):
             return "oauth"
-        return service_model.signature_version or "s3v4"
+        model_version: Optional[str] = service_model.signature_version
+        return model_version or "s3v4"
     if version == "oauth" and credentials is not None and not _is_oauth(credentials):
         raise InvalidConfigError(
             error_msg="signature_version='oauth' needs IBM API key credentials (ibm_api_key_id), but the client has HMAC keys; "
@@ -137,16 +139,16 @@ def resolve_endpoint(session: Any, config: Config, region_name: Optional[str], e
     return "%s://s3.%s.amazonaws.com" % (scheme, region_name), False
 
 
-def resolve_verify(session: Any, verify: Any) -> Any:
+def resolve_verify(session: Any, verify: Union[bool, str, None]) -> Union[bool, str]:
     if verify is not None:
         return verify
-    bundle = session.get_config_variable("ca_bundle")
+    bundle: Optional[str] = session.get_config_variable("ca_bundle")
     if bundle:
         return bundle
     return os.environ.get("REQUESTS_CA_BUNDLE") or True
 
 
-def _socket_options(tcp_keepalive: bool) -> Optional[list]:
+def _socket_options(tcp_keepalive: bool) -> Optional[List[SocketOption]]:
     if not tcp_keepalive:
         return None
     import socket
@@ -154,7 +156,7 @@ def _socket_options(tcp_keepalive: bool) -> Optional[list]:
     return [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1), (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
 
 
-def build_client(session: Any, args: ClientArguments) -> Any:
+def build_client(session: Any, args: ClientArguments) -> BaseClient:
     """The client pipeline's parts, in order: configuration, credentials, S3 settings,
     endpoint (HTTP and retries), signer; then the client class from the model."""
     config = _merged_config(session, args.config)
@@ -194,7 +196,7 @@ def build_client(session: Any, args: ClientArguments) -> Any:
 
 def _merged_config(session: Any, config: Optional[Config]) -> Config:
     """The session's default client config, overridden by the one given to client()."""
-    default_config = session.get_default_client_config()
+    default_config: Optional[Config] = session.get_default_client_config()
     if config is not None and default_config is not None:
         return default_config.merge(config)
     if config is None:
@@ -202,7 +204,7 @@ def _merged_config(session: Any, config: Optional[Config]) -> Config:
     return config
 
 
-def _configure_token_manager(credentials: Any, config: Config, verify: Any, verify_value: Any) -> None:
+def _configure_token_manager(credentials: Any, config: Config, verify: Any, verify_value: Union[bool, str]) -> None:
     """An IAM token manager follows the client's timeouts, proxies and TLS verification."""
     manager = getattr(credentials, "token_manager", None)
     if manager is not None and hasattr(manager, "set_from_config"):
@@ -213,7 +215,7 @@ def _configure_token_manager(credentials: Any, config: Config, verify: Any, veri
 
 def _s3_settings(
     session: Any, config: Config, url: str, custom: bool, instance_id: Optional[str],
-    signature_version: Any, signing_region: str,
+    signature_version: Union[str, _Unsigned], signing_region: str,
 ) -> Tuple[S3Settings, Config]:
     """The S3 decisions made once per client (addressing, checksums, instance id), and the
     effective config that users and handlers see as ``client.meta.config``."""
@@ -246,8 +248,8 @@ def _s3_settings(
 
 def _create_endpoint(
     session: Any, events: Any, config: Config, service_model: Any, region: Optional[str], url: str,
-    verify_value: Any, policy: Any, signer: RequestSigner,
-) -> Any:
+    verify_value: Union[bool, str], policy: RetryPolicy, signer: RequestSigner,
+) -> Endpoint:
     """The HTTP side: timeouts, pool size, proxies, TLS, keep-alive, the retry policy,
     the signer, and the S3 rule for errors inside 200 answers."""
     tcp_keepalive = config.tcp_keepalive if config.tcp_keepalive is not None else session.get_config_variable("tcp_keepalive")

@@ -79,6 +79,9 @@ class BodyPlan:
 
 # --- what bodies offer the transports ---------------------------------------------------------
 FileRegion = Tuple[int, int, int, Optional[Callable[[int], None]]]
+#: one aws-chunked frame as the pieces to send in order: the frame header and trailer are
+#: bytes, the data is what the source returned (possibly a view of a buffer it reuses)
+Frame = Tuple[Union[bytes, bytearray, memoryview], ...]
 
 
 @runtime_checkable
@@ -94,10 +97,11 @@ class SendfileBody(Protocol):
 
 @runtime_checkable
 class FramedBody(Protocol):
-    """An aws-chunked body that hands out its frames (``bytes``-like, already framed), so
-    a transport can send each without copying it into a read buffer."""
+    """An aws-chunked body that hands out its frames (each a tuple of ``bytes``-like
+    pieces, already framed), so a transport can send each without copying it into a
+    read buffer."""
 
-    def iter_frames(self) -> Iterator[Union[bytes, memoryview]]: ...
+    def iter_frames(self) -> Iterator[Frame]: ...
 
 
 @runtime_checkable

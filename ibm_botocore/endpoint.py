@@ -20,10 +20,11 @@ import datetime
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ibm_botocore import _redact
-from ibm_botocore.awsrequest import AWSResponse, create_request_object
+from ibm_botocore._transport import SocketOption
+from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse, create_request_object
 from ibm_botocore.context import RequestContext
 from ibm_botocore.exceptions import ConnectionError as SDKConnectionError
 from ibm_botocore.exceptions import HTTPClientError
@@ -153,7 +154,7 @@ class Endpoint:
             self._sleep(after.delay)
 
     def _next(
-        self, request_dict: Dict[str, Any], operation_model: Any, event_suffix: str, attempt: int, prepared: Any,
+        self, request_dict: Dict[str, Any], operation_model: Any, event_suffix: str, attempt: int, prepared: AWSPreparedRequest,
         http_response: Optional[AWSResponse], parsed: Optional[Dict[str, Any]], exception: Optional[BaseException],
         token_refreshed: bool,
     ) -> _Next:
@@ -172,7 +173,7 @@ class Endpoint:
     def _prepare_attempt(
         self, request_dict: Dict[str, Any], operation_model: Any, event_suffix: str,
         invocation_id: str, attempt: int, ttl: Optional[str],
-    ) -> Any:
+    ) -> AWSPreparedRequest:
         """One attempt's request: created (request-created handlers see it), signed, then the
         SDK's bookkeeping headers, which ibm-cos-sdk also adds after signing."""
         request = create_request_object(request_dict)
@@ -225,7 +226,7 @@ class Endpoint:
         text = ("%s %s" % (error.get("Code", ""), error.get("Message", ""))).lower()
         return "expired" in text and ("token" in text or "credential" in text)
 
-    def _attempt(self, prepared: Any, operation_model: Any, event_suffix: str) -> Tuple[AWSResponse, Dict[str, Any]]:
+    def _attempt(self, prepared: AWSPreparedRequest, operation_model: Any, event_suffix: str) -> Tuple[AWSResponse, Dict[str, Any]]:
         emitter = self._event_emitter
         _, short_circuit = emitter.emit_until_response("before-send." + event_suffix, request=prepared)
         if short_circuit is not None:
@@ -257,7 +258,7 @@ class Endpoint:
 _TOKEN_ERROR_CODES = frozenset(("ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AuthenticationRequired"))
 
 
-def _bearer_refused(http_response: Optional[AWSResponse], prepared: Any, parsed: Optional[Dict[str, Any]]) -> bool:
+def _bearer_refused(http_response: Optional[AWSResponse], prepared: AWSPreparedRequest, parsed: Optional[Dict[str, Any]]) -> bool:
     """A 401/403 to a bearer-authenticated request that names no other cause: the body
     says the token expired or was refused, or there is no body to say anything (a HEAD
     answer, or an empty one). "AccessDenied: Access Denied" and the like are the
@@ -304,9 +305,10 @@ def _stream_position(body: Any) -> Optional[int]:
     if tell is None:
         return None
     try:
-        return tell()
+        position: int = tell()
     except Exception:
         return None
+    return position
 
 
 def _discard(http_response: AWSResponse) -> None:
@@ -339,7 +341,7 @@ class EndpointCreator:
         max_pool_connections: int = MAX_POOL_CONNECTIONS,
         http_session_cls: type = URLLib3Session,
         proxies: Optional[Dict[str, str]] = None,
-        socket_options: Optional[list] = None,
+        socket_options: Optional[List[SocketOption]] = None,
         client_cert: Any = None,
         proxies_config: Optional[Dict[str, Any]] = None,
         retry_policy: Optional[RetryPolicy] = None,

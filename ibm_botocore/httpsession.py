@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
-from ibm_botocore._transport import SEND_BLOCK_SIZE, TransportSettings, request_target as _request_target, short_file
+from ibm_botocore._transport import SEND_BLOCK_SIZE, SocketOption, TransportSettings, request_target as _request_target, short_file
 from ibm_botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from ibm_botocore.tls import ProxySettings, TLSSettings
+
+if TYPE_CHECKING:
+    from ibm_botocore._directhttp import DirectTransport
+    from ibm_botocore._urllib3_transport import Urllib3Transport
 
 # SEND_BLOCK_SIZE, short_file and _request_target live in ibm_botocore._transport (shared by
 # both transports, which must not import this module); they stay importable from here.
@@ -55,7 +59,7 @@ class URLLib3Session:
         proxies: Optional[Dict[str, str]] = None,
         timeout: Union[float, Tuple[float, float], None] = None,
         max_pool_connections: int = MAX_POOL_CONNECTIONS,
-        socket_options: Optional[list] = None,
+        socket_options: Optional[List[SocketOption]] = None,
         client_cert: Union[str, Tuple[str, str], None] = None,
         proxies_config: Optional[Dict[str, Any]] = None,
     ) -> None:
@@ -73,11 +77,11 @@ class URLLib3Session:
             max_pool_connections=max_pool_connections,
             socket_options=socket_options,
         )
-        self._transport: Optional[Any] = None
-        self._direct: Optional[Any] = None
+        self._transport: Optional[Urllib3Transport] = None
+        self._direct: Optional[DirectTransport] = None
         self._use_direct = os.environ.get("IBM_COS_SDK_HTTP", "direct") != "urllib3"
 
-    def _get_transport(self) -> Any:
+    def _get_transport(self) -> Urllib3Transport:
         transport = self._transport
         if transport is None:
             from ibm_botocore._urllib3_transport import Urllib3Transport
@@ -85,7 +89,7 @@ class URLLib3Session:
             transport = self._transport = Urllib3Transport(self._settings)
         return transport
 
-    def _get_direct(self) -> Any:
+    def _get_direct(self) -> DirectTransport:
         direct = self._direct
         if direct is None:
             from ibm_botocore._directhttp import DirectTransport

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
-from typing import Any, Iterator, NoReturn, Optional
+from typing import Any, Iterator, List, NoReturn, Optional
 
 from ibm_botocore.exceptions import IncompleteReadError, ReadTimeoutError, ResponseStreamingError
 
@@ -70,14 +70,15 @@ class StreamingBody(io.IOBase):
 
     def readable(self) -> bool:
         try:
-            return self._raw_stream.readable()
+            readable: bool = self._raw_stream.readable()
+            return readable
         except AttributeError:
             return False
 
     def read(self, amt: Optional[int] = None) -> bytes:
         """Read ``amt`` bytes, or everything that is left when ``amt`` is None."""
         try:
-            chunk = self._raw_stream.read(amt)
+            chunk: bytes = self._raw_stream.read(amt)
         except Exception as exc:
             _raise_as_sdk_error(exc, self._raw_stream)
         self._amount_read += len(chunk)
@@ -121,7 +122,7 @@ class StreamingBody(io.IOBase):
     def _readinto_direct(self, fp: Any, buffer: Any) -> int:
         raw = self._raw_stream
         try:
-            count = fp.readinto(buffer)
+            count: int = fp.readinto(buffer)
         except sys.modules["socket"].timeout as exc:
             self._drop_connection(fp)
             raise ReadTimeoutError(endpoint_url=_endpoint_url(raw), error=exc)
@@ -150,7 +151,7 @@ class StreamingBody(io.IOBase):
         except Exception:
             pass
 
-    def readlines(self) -> list:  # type: ignore[override]
+    def readlines(self) -> List[bytes]:  # type: ignore[override]
         return self.read().splitlines(True)
 
     def __iter__(self) -> Iterator[bytes]:

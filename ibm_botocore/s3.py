@@ -22,14 +22,17 @@ import contextlib
 import contextvars
 import io
 import re
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union
-from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Tuple, Type, Union
+from urllib.parse import SplitResult, quote, unquote_plus, urlsplit, urlunsplit
 
-from ibm_botocore import UNSIGNED, _redact, checksums
+from ibm_botocore import UNSIGNED, _redact, _Unsigned, checksums
 from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, BodyPlan, ChecksumPlacement, DigestedBody, RequestContext, offers
 from ibm_botocore.exceptions import ParamValidationError
 from ibm_botocore.response import StreamingBody
 from ibm_botocore.utils import calculate_md5_b64, get_md5
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -97,7 +100,7 @@ class S3Settings:
         request_checksum_calculation: str = "when_supported",
         response_checksum_validation: str = "when_supported",
         service_instance_id: Optional[str] = None,
-        signature_version: Optional[str] = None,
+        signature_version: Union[str, _Unsigned, None] = None,
     ) -> None:
         self.endpoint_url = endpoint_url.rstrip("/") if endpoint_url.endswith("/") and urlsplit(endpoint_url).path == "/" else endpoint_url
         self.addressing_style = addressing_style or "auto"
@@ -266,7 +269,7 @@ def is_dns_compatible(bucket: str) -> bool:
     return True
 
 
-def _virtual_host_possible(bucket: str, parts: Any) -> bool:
+def _virtual_host_possible(bucket: str, parts: SplitResult) -> bool:
     """``<bucket>.<host>`` is a valid host: not an IP endpoint, a DNS-safe name (a dotted
     one only over http, since it cannot match a TLS wildcard certificate)."""
     host = parts.hostname or ""
@@ -332,7 +335,8 @@ def _member_header_name(operation_model: Any, member: str) -> Optional[str]:
     serialization = shape.members[member].serialization
     if serialization.get("location") != "header":
         return None
-    return serialization.get("name", member)
+    name: str = serialization.get("name", member)
+    return name
 
 
 def _apply_checksum(
@@ -433,7 +437,7 @@ def upload_body_plan(client: Any, algorithm: Optional[str]) -> BodyPlan:
     return BodyPlan(sign_payload=signed, checksum=placement)
 
 
-def _send_with_trailer(request_dict: Dict[str, Any], checksum_cls: Any, name: str, settings: S3Settings) -> Optional[int]:
+def _send_with_trailer(request_dict: Dict[str, Any], checksum_cls: Type[checksums.BaseChecksum], name: str, settings: S3Settings) -> Optional[int]:
     """The body goes aws-chunked, its checksum in a trailer computed as the bytes are sent;
     returns the body's length (None when unknown)."""
     body = request_dict["body"]
@@ -510,7 +514,7 @@ def is_200_error(operation_name: str, status: int, body: Any) -> bool:
     return root.tag == "Error" or root.tag.endswith("}Error")
 
 
-def _xml(body: Union[bytes, bytearray]) -> Any:
+def _xml(body: Union[bytes, bytearray]) -> Element:
     """Parse an XML document; ElementTree is imported on first use. Raises ValueError."""
     from xml.etree.ElementTree import ParseError, fromstring
 
@@ -575,7 +579,7 @@ def _check_streamed_checksum(operation_model: Any, parsed: Dict[str, Any], http_
 _MULTIPART_ETAG_VALUE = re.compile(r'^"?[0-9a-fA-F]{32}-\d+"?$')
 
 
-def checksum_validating_body(headers: Mapping[str, str], raw: Any, content_length: Optional[int]) -> Optional[Any]:
+def checksum_validating_body(headers: Mapping[str, str], raw: Any, content_length: Optional[int]) -> Optional[checksums.StreamingChecksumBody]:
     """A checksum-checking body for a full-object response checksum we can verify, else None.
 
     The convention is read, not guessed: ``x-amz-checksum-type`` other than FULL_OBJECT, a
