@@ -191,7 +191,10 @@ def _reads_of(path: Path, class_name: str) -> Tuple[str, Set[str]]:
         for node in ast.walk(init)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "settings"
     }
-    return ast.unparse(argument.annotation) if argument.annotation else "", reads
+    annotation = argument.annotation
+    # the annotation's source text (ast.unparse is Python 3.9+)
+    text = ast.get_source_segment(path.read_text(encoding="utf-8"), annotation) if annotation is not None else ""
+    return text or "", reads
 
 
 @pytest.mark.parametrize("module, class_name", [
