@@ -217,8 +217,12 @@ def test_64_mib_multipart_round_trip_through_resets(cos_emulator, faults, direct
 
 
 def test_bearer_token_expiring_client_side_mid_transfer(tmp_path):
-    """Tokens that live three seconds (an emulator of its own): transfers keep going for
-    longer than that, and the client refreshes the token along the way."""
+    """Tokens that live three seconds (an emulator of its own): transfers keep going across
+    more than two token lifetimes, and the client refreshes the token along the way.
+
+    The loop runs until two refreshes were seen (not for a fixed time: a refresh starts
+    on the first use inside a token's last quarter, so a fixed 4.5 s could end just
+    before the second one)."""
     import time
     from urllib.parse import urlsplit
 
@@ -234,9 +238,9 @@ def test_bearer_token_expiring_client_side_mid_transfer(tmp_path):
             data = os.urandom(6 * MB)
             config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_concurrency=2)
             before = len(emu.iam_requests)
-            deadline = time.monotonic() + 4.5
+            deadline = time.monotonic() + 30
             rounds = 0
-            while time.monotonic() < deadline or rounds < 2:
+            while (len(emu.iam_requests) - before < 2 or rounds < 2) and time.monotonic() < deadline:
                 proxy.add("reset-response", method="GET", after=1000)
                 client.upload_fileobj(io.BytesIO(data), "tokens", "tok", Config=config)
                 out = io.BytesIO()
