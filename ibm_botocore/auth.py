@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from ibm_botocore import _redact, s3
 from ibm_botocore.context import STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD, BodyPlan, DigestedBody, RequestContext, offers
-from ibm_botocore.utils import feed_body, format_rfc822
+from ibm_botocore.utils import feed_body, format_rfc822, normalize_url_path
 from ibm_botocore.exceptions import NoAuthTokenError, NoCredentialsError
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class SigV4Auth(BaseSigner):
 
     def canonical_uri(self, request: RequestLike) -> str:
         path = urlsplit(request.url).path or "/"
-        return quote(_normalize_path(path), safe="/~")
+        return quote(normalize_url_path(path), safe="/~")
 
     def payload(self, request: RequestLike) -> str:
         if not self._should_sha256_sign_payload(request):
@@ -256,23 +256,6 @@ class SigV4Auth(BaseSigner):
             self.signed_headers(headers),
             signature,
         )
-
-
-def _normalize_path(path: str) -> str:
-    """The SigV4 canonical path of services other than S3 (RFC 3986 dot segments removed,
-    empty segments collapsed); a trailing slash is kept: ``//example//`` -> ``/example/``."""
-    out: List[str] = []
-    segments = path.split("/")
-    for segment in segments:
-        if segment == "..":
-            if out:
-                out.pop()
-        elif segment and segment != ".":
-            out.append(segment)
-    if not out:
-        return "/"
-    trailing = "/" if segments[-1] in ("", ".", "..") else ""
-    return "/" + "/".join(out) + trailing
 
 
 class S3SigV4Auth(SigV4Auth):

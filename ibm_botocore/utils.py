@@ -70,20 +70,21 @@ def normalize_url_path(path: str) -> str:
 
 
 def remove_dot_segments(url: str) -> str:
+    """RFC 3986 dot-segment removal, empty segments collapsed; a trailing slash is kept
+    (``//example//`` -> ``/example/``, ``/a/b/..`` -> ``/a/``)."""
     if not url:
         return ""
     out: List[str] = []
-    for segment in url.split("/"):
-        if segment == ".":
-            continue
+    segments = url.split("/")
+    for segment in segments:
         if segment == "..":
             if out:
                 out.pop()
-            continue
-        out.append(segment)
+        elif segment and segment != ".":
+            out.append(segment)
     first = "/" if url.startswith("/") else ""
-    last = "/" if url.endswith("/") and out and out[-1] else ""
-    return first + "/".join(s for s in out if s) + last
+    last = "/" if out and segments[-1] in ("", ".", "..") else ""
+    return first + "/".join(out) + last
 
 
 # --- timestamps -------------------------------------------------------------------
