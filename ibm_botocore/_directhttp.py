@@ -45,6 +45,7 @@ from ibm_botocore.exceptions import (
     HTTPClientError,
     ReadTimeoutError,
     SSLError,
+    UnseekableStreamError,
 )
 
 _BLOCK = 1024 * 1024
@@ -339,14 +340,13 @@ class DirectTransport:
         body = request.body
         method = request.method
         connection, reused = self._checkout(key, url)
-        start = _position(body)
         try:
             response = self._exchange(connection, method, head, body, headers, url)
         except _StaleConnection as exc:
             # The server closed an idle connection just as we reused it: nothing was
             # processed, so send once more on a fresh connection.
             connection.close()
-            if not reused or not _rewind(body, start):
+            if not reused or not _rewound(request):
                 raise ConnectionClosedError(endpoint_url=url, request=request, error=exc.reason)
             connection = self._connect(key, url)
             try:
@@ -535,28 +535,13 @@ def _is_small(body: Any) -> bool:
     return isinstance(body, (bytes, bytearray, memoryview, str)) and len(body) <= _SMALL_BODY
 
 
-def _position(body: Any) -> Optional[int]:
-    """Where a stream body starts (a resend seeks back there), None if it cannot tell."""
-    if body is None or isinstance(body, (bytes, bytearray, memoryview, str)):
-        return None
+def _rewound(request: AWSPreparedRequest) -> bool:
+    """Put the body back where it started for a resend; False when that is not possible."""
     try:
-        position: int = body.tell()
-    except Exception:
-        return None
-    return position
-
-
-def _rewind(body: Any, start: Optional[int]) -> bool:
-    """Put the body back at ``start`` for a resend; False when that is not possible."""
-    if body is None or isinstance(body, (bytes, bytearray, memoryview, str)):
-        return True
-    if start is None:
+        request.reset_stream()
+    except UnseekableStreamError:
         return False
-    try:
-        body.seek(start)
-        return True
-    except (AttributeError, OSError, ValueError):
-        return False
+    return True
 
 
 class _Fd:
