@@ -58,13 +58,11 @@ class BodyPlan:
     ``sign_payload``: SigV4 puts the body's SHA-256 in ``X-Amz-Content-SHA256`` (True) or
     a marker that says it does not (False: ``UNSIGNED-PAYLOAD``, or
     ``STREAMING-UNSIGNED-PAYLOAD-TRAILER`` for a trailer body). ``checksum``: the flexible
-    checksum sent with the body, if any. ``content_length``: the decoded length of a
-    trailer body, when known.
+    checksum sent with the body, if any.
     """
 
     sign_payload: bool
     checksum: Optional[ChecksumPlacement] = None
-    content_length: Optional[int] = None
 
     @property
     def in_trailer(self) -> bool:

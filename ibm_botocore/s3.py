@@ -341,9 +341,8 @@ def _member_header_name(operation_model: Any, member: str) -> Optional[str]:
 
 def _apply_checksum(
     operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings
-) -> Tuple[Optional[ChecksumPlacement], Optional[int]]:
-    """Add the request checksum the operation calls for: where it went (or None), and the
-    decoded length of a body sent aws-chunked."""
+) -> Optional[ChecksumPlacement]:
+    """Add the request checksum the operation calls for; where it went, or None."""
     spec = operation_model.http_checksum
     legacy_required = operation_model.http_checksum_required
     required = legacy_required or spec.get("requestChecksumRequired", False)
@@ -351,12 +350,12 @@ def _apply_checksum(
     user_algorithm = params.get(algorithm_member) if algorithm_member else None
     headers = request_dict["headers"]
     if not required and not user_algorithm and not (algorithm_member and settings.request_checksum_calculation == "when_supported"):
-        return None, None
+        return None
     if _has_checksum_header(headers):
         # The caller computed the checksum (e.g. ChecksumCRC32=...): nothing to add, and no
         # placement either -- ibm-cos-sdk then signs the payload hash (SigV4 sends the
         # body's SHA-256, not UNSIGNED-PAYLOAD, even over https).
-        return None, None
+        return None
     algorithm = (user_algorithm or "CRC32").lower()
     checksum_cls = checksums.checksum_class(algorithm)
     name = checksums.header_name(algorithm)
@@ -369,11 +368,12 @@ def _apply_checksum(
     placement = ChecksumPlacement(algorithm, name, checksum_in_trailer(operation_model.has_streaming_input, request_dict["url"], settings))
     body = request_dict["body"]
     if placement.in_trailer:
-        return placement, _send_with_trailer(request_dict, checksum_cls, name, settings)
+        _send_with_trailer(request_dict, checksum_cls, name, settings)
+        return placement
     # Transfer bodies compute their CRC32 in the same pass as the signer's SHA-256.
     value = body.precomputed_checksum(algorithm) if offers(body, DigestedBody) else None
     headers[name] = value if value is not None else checksum_cls().handle(body)
-    return placement, None
+    return placement
 
 
 def payload_signing_default(operation_model: Any) -> Optional[bool]:
@@ -437,9 +437,8 @@ def upload_body_plan(client: Any, algorithm: Optional[str]) -> BodyPlan:
     return BodyPlan(sign_payload=signed, checksum=placement)
 
 
-def _send_with_trailer(request_dict: Dict[str, Any], checksum_cls: Type[checksums.BaseChecksum], name: str, settings: S3Settings) -> Optional[int]:
-    """The body goes aws-chunked, its checksum in a trailer computed as the bytes are sent;
-    returns the body's length (None when unknown)."""
+def _send_with_trailer(request_dict: Dict[str, Any], checksum_cls: Type[checksums.BaseChecksum], name: str, settings: S3Settings) -> None:
+    """The body goes aws-chunked, its checksum in a trailer computed as the bytes are sent."""
     body = request_dict["body"]
     headers = request_dict["headers"]
     length: Optional[int]
@@ -467,7 +466,6 @@ def _send_with_trailer(request_dict: Dict[str, Any], checksum_cls: Type[checksum
         headers["X-Amz-Decoded-Content-Length"] = str(length)
     headers.pop("Content-Length", None)
     request_dict["body"] = checksums.AwsChunkedWrapper(raw, checksum_cls, name)
-    return length
 
 
 def customize_request(operation_model: Any, request_dict: Dict[str, Any], params: Mapping[str, Any], settings: S3Settings) -> None:
@@ -485,7 +483,7 @@ def customize_request(operation_model: Any, request_dict: Dict[str, Any], params
     given = params.get("Body")
     streaming_body = name in _STREAMING_BODY_OPERATIONS and (isinstance(given, (str, bytes)) or _is_file_like(given))
     expect = request_dict["method"] in ("PUT", "POST") and (streaming_body or _is_file_like(body))
-    placement, length = _apply_checksum(operation_model, request_dict, params, settings)
+    placement = _apply_checksum(operation_model, request_dict, params, settings)
     if name in _ALWAYS_MD5_OPERATIONS and placement is None and not _has_integrity_header(headers):
         headers["Content-MD5"] = calculate_md5_b64(request_dict["body"])
     if expect:
@@ -495,7 +493,7 @@ def customize_request(operation_model: Any, request_dict: Dict[str, Any], params
     signed = payload_signed(
         config_s3, request_dict["url"], headers, bool(context.has_streaming_input), context.payload_signing_enabled, placement
     )
-    context.body = BodyPlan(sign_payload=signed, checksum=placement, content_length=length)
+    context.body = BodyPlan(sign_payload=signed, checksum=placement)
 
 
 # --- stage 3: the response -------------------------------------------------------------------
