@@ -11,9 +11,10 @@ same protocol work directly, and treats the server as untrusted:
   is replaced. ``poll()``, so any descriptor number works;
 * the request head is checked once more before it is written (no CR/LF/NUL smuggled into
   a header, see ``ibm_botocore._headercheck``); it and a small body leave in one
-  ``sendall``. Large bodies with ``Expect: 100-continue`` wait up to 1 s for ``100
-  Continue`` or an early final answer; they go in 1 MiB blocks, file regions with
-  ``sendfile(2)`` over plain HTTP;
+  ``sendall``. Bodies over 1 MiB (or of unknown length) with ``Expect: 100-continue``
+  wait up to 1 s for ``100 Continue`` or an early final answer; smaller ones follow the
+  head at once (no round trip per small upload). Bodies go in 1 MiB blocks, file
+  regions with ``sendfile(2)`` over plain HTTP;
 * responses are read through the connection's own receive buffer: the head is found and
   parsed in linear time, bounded in bytes and lines (folded lines included), with a
   three-digit status from 100 to 599; ``1xx`` interim responses are skipped (a bounded
@@ -61,6 +62,10 @@ _MAX_INTERIM = 16
 # How long to wait for "100 Continue" (or an early final answer) before sending the body
 # anyway, as http.client-based clients do.
 _CONTINUE_TIMEOUT = 1.0
+# Bodies of a known length up to this size go out right behind the head even with
+# ``Expect: 100-continue``, as RFC 9110 allows: waiting would cost a round trip per small
+# upload, and so little is sent in vain if the server rejects it.
+_CONTINUE_WAIT_MIN = 1024 * 1024
 _POLL_READ = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
 
 
@@ -395,14 +400,15 @@ class DirectTransport:
     def _exchange(self, connection: _Connection, method: str, head: bytes, body: Any, headers: HeadersDict, url: str) -> AWSResponse:
         """Write one request and read the head of its response.
 
-        ``Expect: 100-continue`` with a large body: the head goes first, then up to
-        _CONTINUE_TIMEOUT s for ``100 Continue`` or an early final answer (sent without
-        the body, on a connection that is then closed). Small bodies go with the head in
-        one write, as RFC 9110 allows. After an error answer to a request with a body the
+        ``Expect: 100-continue`` with a body over _CONTINUE_WAIT_MIN, or of unknown
+        length: the head goes first, then up to _CONTINUE_TIMEOUT s for ``100 Continue``
+        or an early final answer (sent without the body, on a connection that is then
+        closed). Smaller bodies follow the head at once, as RFC 9110 allows (small byte
+        bodies in the same write). After an error answer to a request with a body the
         connection is not reused: the server may have left the body unread.
         """
         has_body = body is not None and not (isinstance(body, (bytes, bytearray, memoryview, str)) and not len(body))
-        if has_body and not _is_small(body) and _text(headers.get("Expect", "")).lower() == "100-continue":
+        if has_body and not _is_small(body) and _waits_for_continue(headers):
             self._send(connection, head, None, headers, url)
             try:
                 waited = connection.readable(_CONTINUE_TIMEOUT)
@@ -529,6 +535,14 @@ class _StaleConnection(Exception):
     def __init__(self, reason: Any) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _waits_for_continue(headers: HeadersDict) -> bool:
+    """``Expect: 100-continue`` with a body that is large, or of unknown length."""
+    if _text(headers.get("Expect", "")).lower() != "100-continue":
+        return False
+    length = _text(headers.get("Content-Length", ""))
+    return not (length.isdigit() and int(length) <= _CONTINUE_WAIT_MIN)
 
 
 def _is_small(body: Any) -> bool:

@@ -430,6 +430,30 @@ def test_expect_continue_without_an_answer_sends_the_body_after_a_short_wait(ser
     assert raw.requests[0].body == data
 
 
+@pytest.mark.parametrize("size", [300 * 1024, 1024 * 1024])
+def test_expect_continue_with_a_body_up_to_1_mib_sends_it_at_once(server, transport, tmp_path, size):
+    # No round trip per small upload: the server never sends 100 Continue and the body
+    # still arrives at once (a wait would take _CONTINUE_TIMEOUT, 1 s).
+    waited: List[float] = []
+
+    def answer(peer, request):
+        started = time.monotonic()
+        body = peer.read_body(request)
+        waited.append(time.monotonic() - started)
+        peer.send(response(200, [("ETag", '"%d"' % len(body))]))
+        return True
+
+    raw = server(serve_forever(answer))
+    client = make_client(raw.url)
+    path = tmp_path / "body"
+    path.write_bytes(os.urandom(size))
+    with open(path, "rb") as body:
+        assert client.put_object(Bucket="bucket1", Key="k", Body=body)["ETag"] == '"%d"' % size
+    assert raw.requests[0].headers["expect"] == "100-continue"
+    assert raw.requests[0].body == path.read_bytes()
+    assert waited[0] < 0.8
+
+
 def test_idle_checks_work_above_descriptor_1024(server, transport):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < 1200:
