@@ -44,10 +44,14 @@ behind the ``cos`` command line's ``cp --recursive`` and ``sync``. Two steps:
 
    ``plan`` may also be a callable returning the plan (it then runs in the transfer's
    thread, so listing errors such as NoSuchBucket come out of ``result()``).
-   Files go through one :class:`~ibm_s3transfer.manager.TransferManager` owned by the
-   transfer: up to ``max_concurrent_files`` files at once, large files split into
-   parts/ranges sent over ``config.max_request_concurrency`` connections, and
-   ``config.max_bandwidth`` (bytes/s) as one ceiling for all of them. Downloads use the
+   Files at or above the multipart threshold go through a
+   :class:`~ibm_s3transfer.manager.TransferManager` owned by the transfer: up to
+   ``max_concurrent_files`` files at once, split into parts/ranges sent over
+   ``config.max_request_concurrency`` connections. Smaller files (one request each) run
+   start to end in worker threads of their own, as many at once as
+   :class:`~ibm_s3transfer.concurrency.AdaptiveLimit` finds fastest (up to
+   ``max_concurrent_files``): on a fast network a few threads beat many, on a slow one
+   many beat few. ``config.max_bandwidth`` (bytes/s) is one ceiling for all of them. Downloads use the
    manager's verified downloader (temporary file, renamed when complete); objects below
    the multipart threshold are fetched with one GET conditional on the listed ETag (no
    HeadObject), and an MD5 ETag is checked against the data.
@@ -86,6 +90,7 @@ import concurrent.futures
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
+from ibm_s3transfer.concurrency import AdaptiveLimit
 from ibm_s3transfer.exceptions import CancelledError
 
 logger = logging.getLogger(__name__)
@@ -481,13 +486,16 @@ class _GatedPool(concurrent.futures.ThreadPoolExecutor):
 
 
 class _FileSubscriber:
-    """Forwards one file's progress to the directory transfer and reports its end."""
+    """Forwards one file's progress to the directory transfer and reports its end
+    (``queued``: to the feeding thread's queue; else the inline worker collects it)."""
 
-    def __init__(self, owner: "DirectoryTransfer", item: TransferItem) -> None:
+    def __init__(self, owner: "DirectoryTransfer", item: TransferItem, queued: bool = True) -> None:
         self._owner = owner
         self._item = item
+        self._queued = queued
 
     def on_queued(self, future: Any = None, **kwargs: Any) -> None:
+        self._owner._track(self._item, future)
         # Downloads: the listing's size and ETag spare the downloader a HeadObject for
         # small objects (it checks an MD5 ETag against the data instead).
         remote = self._item.remote
@@ -500,7 +508,8 @@ class _FileSubscriber:
         self._owner._add_progress(bytes_transferred)
 
     def on_done(self, future: Any = None, **kwargs: Any) -> None:
-        self._owner._finished.put((self._item, future))
+        if self._queued:
+            self._owner._finished.put((self._item, future))
 
 
 class DirectoryTransfer:
@@ -546,7 +555,10 @@ class DirectoryTransfer:
         self._summary: Optional[DirectorySummary] = None
         self.errors: Dict[str, BaseException] = {}
         self.files_done = 0
+        self._failed = 0
+        self._halted = False
         self._made: "set[str]" = set()
+        self._dirs_lock = threading.Lock()
         self._containment: Optional[_Containment] = None
 
     # -- state ------------------------------------------------------------------------------
@@ -642,7 +654,7 @@ class DirectoryTransfer:
 
     def _run(self) -> None:
         manager = None
-        failed = 0
+        inline: Optional[_InlineFiles] = None
         try:
             plan = self.plan
             if plan is None:
@@ -654,30 +666,22 @@ class DirectoryTransfer:
                 except Exception:
                     logger.warning("The on_plan callback of a directory transfer raised", exc_info=True)
             manager = self._make_manager()
-            outstanding = 0
-            for item in plan.items:
-                while outstanding >= self._max_files:
-                    outstanding -= 1
-                    failed += self._collect(self._finished.get())
-                while not self._finished.empty():
-                    outstanding -= 1
-                    failed += self._collect(self._finished.get())
-                self._gate.wait()
-                if self._cancelled or (failed and self._fail_fast):
-                    break
-                self._submit(manager, plan, item)
-                outstanding += 1
-            while outstanding:
-                outstanding -= 1
-                failed += self._collect(self._finished.get())
+            small = [item for item in plan.items if self._is_small(item)]
+            if small:
+                inline = _InlineFiles(self, plan, small, manager)
+                inline.start()
+            self._feed(manager, plan, [item for item in plan.items if not self._is_small(item)])
         except BaseException as exc:
-            if self._error is None:
-                self._error = exc
             with self._lock:
+                self._halted = True
+                if self._error is None:
+                    self._error = exc
                 in_flight = list(self._in_flight.values())
             for future in in_flight:
                 future.cancel()
         finally:
+            if inline is not None:
+                inline.join()
             if manager is not None:
                 try:
                     manager.shutdown()
@@ -690,10 +694,39 @@ class DirectoryTransfer:
                 files_transferred=self.files_done,
                 bytes_transferred=self._reported,
                 files_skipped=len(plan.skipped) if plan is not None else 0,
-                files_failed=failed,
+                files_failed=self._failed,
             )
             self._done.set()
             self._announce_done()
+
+    def _is_small(self, item: TransferItem) -> bool:
+        """One request (below the multipart threshold, its size known): run inline."""
+        side = item.local if item.direction == _UPLOAD else item.remote
+        if side is None or side.size >= self._config.multipart_threshold:
+            return False
+        return item.direction == _UPLOAD or bool(item.remote is not None and item.remote.etag)
+
+    def _stopping(self) -> bool:
+        return self._cancelled or self._halted or bool(self._failed and self._fail_fast)
+
+    def _feed(self, manager: Any, plan: DirectoryPlan, items: List[TransferItem]) -> None:
+        """Submit ``items`` to the threaded manager, at most ``max_concurrent_files`` at once."""
+        outstanding = 0
+        for item in items:
+            while outstanding >= self._max_files:
+                outstanding -= 1
+                self._collect(self._finished.get())
+            while not self._finished.empty():
+                outstanding -= 1
+                self._collect(self._finished.get())
+            self._gate.wait()
+            if self._stopping():
+                break
+            self._submit(manager, plan, item)
+            outstanding += 1
+        while outstanding:
+            outstanding -= 1
+            self._collect(self._finished.get())
 
     def _announce_done(self) -> None:
         if self._on_done is not None:
@@ -702,46 +735,119 @@ class DirectoryTransfer:
             except Exception:
                 logger.warning("The on_done callback of a directory transfer raised", exc_info=True)
 
-    def _submit(self, manager: Any, plan: DirectoryPlan, item: TransferItem) -> None:
-        subscribers = [_FileSubscriber(self, item)]
-        extra_args = self._args_for(item)
-        if plan.direction == _UPLOAD:
-            future = manager.upload(item.path, plan.bucket, item.key, extra_args=extra_args, subscribers=subscribers)
-        else:
-            parent = os.path.dirname(item.path)
-            if parent not in self._made:
-                os.makedirs(parent, exist_ok=True)
-                self._made.add(parent)
-                if self._containment is None:
-                    self._containment = _Containment(plan.directory)
-                self._containment.forget(item.path)  # resolve it again now that it exists
-            if not self._containment.inside(item.path):  # type: ignore[union-attr]
-                raise UnsafeKeyError(item.key, "it would be written outside %s (through a symlink)" % plan.directory)
-            future = manager.download(plan.bucket, item.key, item.path, extra_args=extra_args, subscribers=subscribers)
+    def _track(self, item: TransferItem, future: Any) -> None:
         with self._lock:
             self._in_flight[item.key] = future
             cancelled = self._cancelled
         if cancelled:
             future.cancel()
 
-    def _collect(self, finished: Tuple[TransferItem, Any]) -> int:
-        """Account for one finished file; 1 if it failed."""
+    def _submit(self, manager: Any, plan: DirectoryPlan, item: TransferItem, queued: bool = True) -> Any:
+        """Start one file (``queued=False``: an inline manager, so it is done on return)."""
+        subscribers = [_FileSubscriber(self, item, queued)]
+        extra_args = self._args_for(item)
+        if plan.direction == _UPLOAD:
+            future = manager.upload(item.path, plan.bucket, item.key, extra_args=extra_args, subscribers=subscribers)
+        else:
+            parent = os.path.dirname(item.path)
+            with self._dirs_lock:  # inline workers make folders too
+                if parent not in self._made:
+                    os.makedirs(parent, exist_ok=True)
+                    self._made.add(parent)
+                    if self._containment is None:
+                        self._containment = _Containment(plan.directory)
+                    self._containment.forget(item.path)  # resolve it again now that it exists
+                inside = self._containment.inside(item.path)  # type: ignore[union-attr]
+            if not inside:
+                raise UnsafeKeyError(item.key, "it would be written outside %s (through a symlink)" % plan.directory)
+            future = manager.download(plan.bucket, item.key, item.path, extra_args=extra_args, subscribers=subscribers)
+        return future
+
+    def _collect(self, finished: Tuple[TransferItem, Any]) -> None:
+        """Account for one finished file (from the feeding thread or an inline worker)."""
         item, future = finished
         with self._lock:
             self._in_flight.pop(item.key, None)
         try:
             future.result()
         except BaseException as exc:
-            if self._cancelled or isinstance(exc, CancelledError) and self._error is not None:
-                return 0
-            self.errors[item.key] = exc
-            if self._error is None:
-                self._error = exc
-            if self._fail_fast:
-                with self._lock:
-                    others = list(self._in_flight.values())
-                for other in others:
-                    other.cancel()
-            return 1
-        self.files_done += 1
-        return 0
+            with self._lock:
+                if self._cancelled or isinstance(exc, CancelledError) and self._error is not None:
+                    return
+                self.errors[item.key] = exc
+                if self._error is None:
+                    self._error = exc
+                self._failed += 1
+                others = list(self._in_flight.values()) if self._fail_fast else []
+            for other in others:
+                other.cancel()
+            return
+        with self._lock:
+            self.files_done += 1
+
+
+class _InlineFiles:
+    """Small files run start to end in worker threads, each through an inline manager.
+
+    A file below the multipart threshold is one request: handing it from thread to
+    thread (submission, request pool, completion queue) costs more than the request.
+    Here each worker takes the next file, runs its whole transfer in its own thread and
+    accounts for it. How many workers run at once is an :class:`AdaptiveLimit` up to
+    ``max_concurrent_files``. The inline manager shares the threaded manager's bandwidth
+    limiter, so ``max_bandwidth`` stays one ceiling for the whole tree.
+    """
+
+    def __init__(self, owner: DirectoryTransfer, plan: DirectoryPlan, items: List[TransferItem], shared: Any) -> None:
+        from ibm_s3transfer.futures import NonThreadedExecutor
+        from ibm_s3transfer.manager import TransferManager
+
+        self._owner = owner
+        self._plan = plan
+        self._items = iter(items)
+        self._lock = threading.Lock()
+        self._manager = TransferManager(owner._client, owner._config, executor_cls=NonThreadedExecutor)
+        self._manager._bandwidth_limiter = shared._bandwidth_limiter
+        self._limit = AdaptiveLimit(owner._max_files)
+        self._threads = [
+            threading.Thread(target=self._work, name="ibm_s3transfer-small-%d" % number, daemon=True)
+            for number in range(min(owner._max_files, len(items)))
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
+        self._manager.shutdown()
+
+    def _next(self) -> Optional[TransferItem]:
+        with self._lock:
+            return next(self._items, None)
+
+    def _work(self) -> None:
+        owner, limit = self._owner, self._limit
+        while True:
+            if owner._gate.paused:
+                owner._gate.wait()
+                limit.restart_window()
+            limit.acquire()
+            try:
+                item = None if owner._stopping() else self._next()
+                if item is None:
+                    limit.open()
+                    return
+                try:
+                    future = owner._submit(self._manager, self._plan, item, queued=False)
+                except BaseException as exc:
+                    with owner._lock:
+                        owner._halted = True
+                        if owner._error is None:
+                            owner._error = exc
+                    limit.open()
+                    return
+                owner._collect((item, future))
+            finally:
+                limit.release()
+

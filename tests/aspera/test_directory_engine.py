@@ -273,3 +273,64 @@ def test_cancel_while_paused_and_before_start(client, bucket, emu, tmp_path):
     with pytest.raises(CancelledError):
         never.result(timeout=5)
     assert ended == [never] and never.status == "cancelled" and objects(client, bucket) == {}
+
+
+def slow_small_tree(emu, bucket, tmp_path, files=24, size=3 * KB, delay=0.15):
+    """Files below the multipart threshold (the inline workers' path), each PUT delayed and counted."""
+    src = str(tmp_path / "src")
+    data = make_tree(src, {"s%02d.bin" % i: size for i in range(files)})
+    rules = {name: emu.faults.delay(delay, times=None, method="PUT", path="^/%s/p/%s$" % (bucket, name)) for name in data}
+    return src, data, rules
+
+
+def test_small_files_pause_and_resume_send_each_file_once(client, bucket, emu, tmp_path):
+    src, data, rules = slow_small_tree(emu, bucket, tmp_path)
+    config = TransferConfig(max_request_concurrency=2)
+    hits = lambda: sum(r.hits for r in rules.values())  # noqa: E731
+    transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), config=config).start()
+    wait_until(lambda: hits() >= 3)
+    transfer.pause()
+    assert transfer.status == "paused"
+    wait_until(lambda: transfer.files_done == hits())  # the files in flight finish
+    before = hits()
+    time.sleep(0.8)
+    assert hits() == before < len(data) and transfer.files_done == before
+    transfer.resume()
+    summary = transfer.result(timeout=60)
+    assert {name: rule.hits for name, rule in rules.items()} == {name: 1 for name in data}
+    assert summary.files_transferred == len(data) and summary.bytes_transferred == sum(map(len, data.values()))
+    assert objects(client, bucket) == {"p/" + k: v for k, v in data.items()}
+
+
+def test_small_files_cancel_mid_download_leaves_only_complete_files(client, bucket, emu, tmp_path):
+    src = str(tmp_path / "src")
+    data = make_tree(src, {"s%02d.bin" % i: 20 * KB for i in range(30)})
+    run(client, plan_upload(src, bucket, "p"))
+    emu.faults.delay(0.2, times=None, method="GET", path="^/%s/p/" % bucket)
+    dst = str(tmp_path / "dst")
+    os.mkdir(dst)
+    transfer = DirectoryTransfer(client, lambda: plan_download(client, bucket, "p", dst)).start()
+    wait_until(lambda: transfer.files_done >= 2)
+    transfer.cancel()
+    with pytest.raises(CancelledError):
+        transfer.result(timeout=60)
+    assert transfer.status == "cancelled"
+    assert leftovers(dst) == []
+    done = tree_files(dst)
+    assert 2 <= len(done) < len(data)
+    for relative, content in done.items():
+        assert content == data[relative]
+
+
+def test_small_and_large_files_of_one_tree_share_the_bandwidth_ceiling(client, bucket, tmp_path):
+    src = str(tmp_path / "src")
+    data = make_tree(src, dict({"big.bin": 6 * MB}, **{"s%02d.bin" % i: 400 * KB for i in range(16)}))
+    config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_bandwidth=6 * MB)
+    started = time.monotonic()
+    summary = run(client, plan_upload(src, bucket, "p"), config=config)
+    elapsed = time.monotonic() - started
+    total = sum(map(len, data.values()))
+    assert summary.bytes_transferred == total
+    # one ceiling for both paths: 12.4 MB at 6 MB/s takes 2 s (a ceiling each would allow 1.1 s)
+    assert elapsed >= 1.6
+    assert objects(client, bucket) == {"p/" + k: v for k, v in data.items()}
