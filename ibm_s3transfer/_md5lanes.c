@@ -41,6 +41,7 @@
  * that checks every kernel this CPU has against the scalar function on random lengths:
  *     gcc -O2 -DMD5LANES_SELFTEST ibm_s3transfer/_md5lanes.c -o md5lanes-selftest
  *     ./md5lanes-selftest
+ * Adding -DMD5LANES_SCALAR_ONLY compiles what another CPU or compiler gets.
  */
 #ifndef MD5LANES_SELFTEST
 #define PY_SSIZE_T_CLEAN
@@ -187,7 +188,7 @@ md5_x2_scalar(uint32_t st[4][MAX_LANES], const unsigned char *ptr[MAX_LANES],
 
 /* ---------------------------------------------------------------- the SIMD kernels */
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(MD5LANES_SCALAR_ONLY)
 #define HAVE_SIMD_PATH 1
 #include <immintrin.h>
 
