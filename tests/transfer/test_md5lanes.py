@@ -3,7 +3,10 @@ this CPU has, and the hashlib fallback) must give hashlib's digest for every inp
 from __future__ import annotations
 
 import hashlib
+import os
 import random
+import subprocess
+import sys
 import threading
 from typing import Any, Callable, Iterator, List, NamedTuple, Sequence
 
@@ -237,3 +240,17 @@ def test_c_use_lanes_refuses_a_kernel_the_cpu_lacks() -> None:
     assert ext is not None
     with pytest.raises(ValueError, match="lanes are not available"):
         ext._use_lanes(4)
+
+
+def test_without_the_extension_the_module_falls_back_to_hashlib() -> None:
+    code = (
+        "import sys; sys.modules['ibm_s3transfer._md5lanes'] = None\n"
+        "from ibm_s3transfer import md5lanes as m\n"
+        "hs = [m.new(), m.new(b'ab')]\n"
+        "m.update_many(hs, [b'abc', memoryview(b'c')])\n"
+        "print(m._C, m.LANES, m.ACCELERATED, type(hs[0]).__name__, [h.hexdigest() for h in hs])\n"
+    )
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=True).stdout
+    abc = "900150983cd24fb0d6963f7d28e17f72"
+    assert out == f"None 1 False HASH ['{abc}', '{abc}']\n"
