@@ -22,7 +22,12 @@ setup(
     },
     # CRC-32 with PCLMULQDQ (x86-64) or CRC32X (AArch64). Optional: when it cannot be built,
     # ibm_botocore.checksums.crc32 falls back to zlib.crc32 with identical results.
-    ext_modules=[Extension("ibm_botocore._crc32", sources=["ibm_botocore/_crc32.c"], optional=True)],
+    # MD5 of many streams at once in AVX-512F (16) or AVX2 (8) lanes, for ETag checks of
+    # multipart downloads. Optional: without it, ibm_s3transfer.md5lanes uses hashlib.md5.
+    ext_modules=[
+        Extension("ibm_botocore._crc32", sources=["ibm_botocore/_crc32.c"], optional=True),
+        Extension("ibm_s3transfer._md5lanes", sources=["ibm_s3transfer/_md5lanes.c"], optional=True),
+    ],
     # Every range below is tested by .ci/run: the minimums through .ci/constraints-lowest.txt on
     # the lowest Python, the newest releases on the lowest and highest Python (README, "Supported
     # versions"). moto is capped at the minor versions the emulator was tested on.
