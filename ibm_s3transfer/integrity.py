@@ -29,7 +29,9 @@ Which check
        * ``<32 hex>-<N>`` (multipart): the MD5 of the concatenated MD5s of the N parts.
 
        The MD5s are computed while the ranges arrive, in the download threads
-       (:class:`SegmentMD5`: hashlib releases the GIL), never in a second pass. A mismatch
+       (:class:`SegmentMD5`), never in a second pass; the parts of a multipart object
+       are independent MD5 streams, which :mod:`ibm_s3transfer.hashing` hashes together
+       in SIMD lanes, in a thread of its own and without the GIL. A mismatch
        fetches the object again; when two fetches agree with each other but not with the
        ETag (servers whose ETag is not an MD5, some encrypted objects), the data is
        accepted and this is logged at DEBUG.
@@ -46,6 +48,7 @@ import re
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from ibm_s3transfer import hashing
 from ibm_s3transfer.crc import b64_to_crc32, composite_crc32, crc32_combine_all
 from ibm_s3transfer.parts import spans
 from ibm_s3transfer.utils import thread_buffer
@@ -89,7 +92,7 @@ class SegmentMD5:
         self.start = start
         self.end = start + length
         self._pos = start
-        self._md5 = hashlib.md5()
+        self._md5 = hashing.Stream(length)
         self._waiting: Dict[int, bytes] = {}
         self._busy = False
         self._lock = threading.Lock()
@@ -106,7 +109,7 @@ class SegmentMD5:
             self._busy = True
         data = block
         while True:
-            self._md5.update(data)
+            self._md5.update(data)  # queued: hashed with other segments' blocks, in SIMD lanes
             with self._lock:
                 self._pos += len(data)
                 data = self._waiting.pop(self._pos, None)

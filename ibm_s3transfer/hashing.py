@@ -1,0 +1,150 @@
+"""MD5 streams hashed off the download threads, many at once: the ETag checks of downloads.
+
+A download checks an object's ETag: the MD5 of the object, or for a multipart object the
+MD5 of each part. One MD5 stream cannot go faster than ~0.7 GB/s, but the parts of a
+multipart object are independent streams, and :mod:`ibm_s3transfer.md5lanes` hashes up to
+16 of them in one pass of SIMD lanes.
+
+A :class:`Stream` is one MD5 fed in order. With the SIMD extension, ``update`` copies the
+block into one of a few reusable 1 MiB buffers (a copy costs a tenth of hashing it) and
+returns: the download thread goes back to its socket at once. One hashing thread takes
+the oldest queued block of every stream and hashes them together in one
+:func:`~ibm_s3transfer.md5lanes.update_many` call, without the GIL. ``digest()`` waits
+for the stream's queued blocks. When all buffers are queued, ``update`` waits for one
+(memory stays bounded: ``BUFFERS`` x 1 MiB). Without the extension (other CPUs, no
+compiler at install time), ``update`` hashes in the calling thread, as hashlib does.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import List, Optional, Tuple
+
+from ibm_s3transfer import md5lanes
+from ibm_s3transfer.md5lanes import Buffer
+
+__all__ = ["Stream", "BUFFERS", "BLOCK"]
+
+BLOCK = 1024 * 1024
+BUFFERS = 16
+
+
+class Stream:
+    """One MD5 stream: ``update(data)`` in order (from one thread at a time), then ``digest()``.
+
+    ``length``, when known, is the stream's total size: a stream shorter than one block
+    (a small file) is hashed in the caller's thread, where a hand-off would cost more
+    than the lanes save.
+    """
+
+    __slots__ = ("_hasher", "_pending", "_error", "_inline")
+
+    def __init__(self, length: Optional[int] = None) -> None:
+        self._hasher = md5lanes.new()
+        self._pending = 0
+        self._error: Optional[BaseException] = None
+        self._inline = not md5lanes.ACCELERATED or (length is not None and length < BLOCK)
+
+    def update(self, data: Buffer) -> None:
+        if self._inline:
+            self._hasher.update(data)
+            return
+        _SERVICE.submit(self, memoryview(data).cast("B"))
+
+    def digest(self) -> bytes:
+        if self._pending:
+            _SERVICE.wait_for(self)
+        if self._error is not None:
+            raise self._error
+        return self._hasher.digest()
+
+    def hexdigest(self) -> str:
+        return self.digest().hex()
+
+
+class _Service:
+    """The hashing thread, its queue and its buffers."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: List[Tuple[Stream, bytearray, int]] = []
+        self._free: List[bytearray] = []
+        self._allocated = 0
+        self._thread: Optional[threading.Thread] = None
+
+    def submit(self, stream: Stream, data: memoryview) -> None:
+        for start in range(0, len(data), BLOCK):
+            piece = data[start : start + BLOCK]
+            length = len(piece)
+            with self._cond:
+                buffer = self._buffer()
+            buffer[:length] = piece  # the copy, outside the lock
+            with self._cond:
+                self._queue.append((stream, buffer, length))
+                stream._pending += 1
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="ibm_s3transfer-md5", daemon=True)
+                    self._thread.start()
+                self._cond.notify_all()
+
+    def _buffer(self) -> bytearray:
+        """A free buffer (waits for one when all are queued); called with the lock held."""
+        while not self._free:
+            if self._allocated < BUFFERS:
+                self._allocated += 1
+                return bytearray(BLOCK)
+            self._cond.wait()
+        return self._free.pop()
+
+    def wait_for(self, stream: Stream) -> None:
+        with self._cond:
+            while stream._pending:
+                self._cond.wait()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+                batch = self._take()
+            self._hash(batch)
+            with self._cond:
+                for stream, buffer, _length in batch:
+                    stream._pending -= 1
+                    self._free.append(buffer)
+                self._cond.notify_all()
+
+    def _take(self) -> List[Tuple[Stream, bytearray, int]]:
+        """The oldest queued block of each stream (called with the lock held)."""
+        batch: List[Tuple[Stream, bytearray, int]] = []
+        rest: List[Tuple[Stream, bytearray, int]] = []
+        seen = set()
+        for entry in self._queue:
+            if id(entry[0]) in seen:
+                rest.append(entry)
+            else:
+                seen.add(id(entry[0]))
+                batch.append(entry)
+        self._queue = rest
+        return batch
+
+    @staticmethod
+    def _hash(batch: List[Tuple[Stream, bytearray, int]]) -> None:
+        views = [memoryview(buffer)[:length] for _stream, buffer, length in batch]
+        try:
+            md5lanes.update_many([stream._hasher for stream, _b, _l in batch], views)
+        except Exception as exc:  # not expected (the buffers are ours): the digest reports it
+            for stream, _buffer, _length in batch:
+                stream._error = exc
+        finally:
+            for view in views:
+                view.release()
+
+    def reset(self) -> None:
+        """In a forked child: no hashing thread, nothing queued."""
+        self.__init__()  # type: ignore[misc]
+
+
+_SERVICE = _Service()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_SERVICE.reset)
