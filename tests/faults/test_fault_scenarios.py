@@ -250,3 +250,46 @@ def test_bearer_token_expiring_client_side_mid_transfer(tmp_path):
             assert len(emu.iam_requests) - before >= 2  # refreshed along the way
         finally:
             proxy.close()
+
+
+def test_bearer_token_expiring_server_side_mid_transfer(tmp_path):
+    """The server stops accepting the token while a multipart upload and a ranged download
+    are under way (the client still thinks it has an hour left): the next requests are
+    refused, the client fetches a new token and resends them; the bytes round-trip and no
+    upload is left open."""
+    import threading
+    import time
+
+    from ibm_cos_emulator.server import Emulator
+
+    def expire_when(rule, emu, done):
+        deadline = time.monotonic() + 30
+        while rule.hits < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        done.append(emu.expire_tokens())
+
+    with Emulator() as emu:
+        kwargs = emu.client_kwargs("iam")
+        client = ibm_boto3.client("s3", config=Config(signature_version="oauth", retries={"max_attempts": 3}), **kwargs)
+        client.create_bucket(Bucket="tokens")
+        data = os.urandom(16 * MB)
+        source = tmp_path / "src.bin"
+        source.write_bytes(data)
+        config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_concurrency=2)
+        for direction in ("upload", "download"):
+            method, query = ("PUT", "partNumber=2") if direction == "upload" else ("GET", None)
+            rule = emu.faults.delay(0.4, times=1, method=method, path="^/tokens/big$", query=query)
+            tokens_before = len(emu.iam_requests)
+            expired: list = []
+            watcher = threading.Thread(target=expire_when, args=(rule, emu, expired), daemon=True)
+            watcher.start()
+            if direction == "upload":
+                client.upload_file(str(source), "tokens", "big", Config=config)
+            else:
+                client.download_file("tokens", "big", str(tmp_path / "big.bin"), Config=config)
+            watcher.join(30)
+            assert expired and expired[0] >= 1  # a live token was expired mid-transfer
+            assert len(emu.iam_requests) > tokens_before  # and the client fetched a new one
+        assert (tmp_path / "big.bin").read_bytes() == data
+        assert not client.list_multipart_uploads(Bucket="tokens").get("Uploads")
+        assert [p for p in os.listdir(tmp_path) if p.startswith("big.bin.")] == []
