@@ -9,15 +9,19 @@ A :class:`Stream` is one MD5 fed in order. With the SIMD extension, ``update`` c
 block into one of a few reusable 1 MiB buffers (a copy costs a tenth of hashing it) and
 returns: the download thread goes back to its socket at once. One hashing thread takes
 the oldest queued block of every stream and hashes them together in one
-:func:`~ibm_s3transfer.md5lanes.update_many` call, without the GIL. ``digest()`` waits
+:func:`~ibm_s3transfer.md5lanes.update_many` call, without the GIL; it waits until
+blocks of 8 streams are queued (the lanes are then full), 5 ms have passed, or a thread
+needs a buffer or a digest. ``digest()`` waits
 for the stream's queued blocks. When all buffers are queued, ``update`` waits for one
-(memory stays bounded: ``BUFFERS`` x 1 MiB). Without the extension (other CPUs, no
+(memory stays bounded: ``BUFFERS`` x 1 MiB), as it does when its stream already has
+``PER_STREAM`` blocks queued (so that the buffers hold blocks of many streams). Without the extension (other CPUs, no
 compiler at install time), ``update`` hashes in the calling thread, as hashlib does.
 """
 from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import List, Optional, Tuple
 
 from ibm_s3transfer import md5lanes
@@ -27,6 +31,11 @@ __all__ = ["Stream", "BUFFERS", "BLOCK"]
 
 BLOCK = 1024 * 1024
 BUFFERS = 16
+PER_STREAM = 2  # queued blocks of one stream at most: the buffers go round all of them
+# The hashing thread waits for blocks of this many streams (or GATHER_SECONDS, or a
+# thread that needs a buffer or a digest): lanes hashed together cost what one costs.
+_GATHER_STREAMS = max(1, min(8, md5lanes.LANES))
+GATHER_SECONDS = 0.005
 
 
 class Stream:
@@ -70,6 +79,8 @@ class _Service:
         self._queue: List[Tuple[Stream, bytearray, int]] = []
         self._free: List[bytearray] = []
         self._allocated = 0
+        self._waiting = 0  # threads waiting for a buffer or a digest
+        self._since = 0.0  # when the oldest queued block was queued (or the last batch taken)
         self._thread: Optional[threading.Thread] = None
 
     def submit(self, stream: Stream, data: memoryview) -> None:
@@ -77,9 +88,13 @@ class _Service:
             piece = data[start : start + BLOCK]
             length = len(piece)
             with self._cond:
+                while stream._pending >= PER_STREAM:  # room for the other streams' blocks
+                    self._wait()
                 buffer = self._buffer()
             buffer[:length] = piece  # the copy, outside the lock
             with self._cond:
+                if not self._queue:
+                    self._since = time.monotonic()
                 self._queue.append((stream, buffer, length))
                 stream._pending += 1
                 if self._thread is None:
@@ -93,20 +108,37 @@ class _Service:
             if self._allocated < BUFFERS:
                 self._allocated += 1
                 return bytearray(BLOCK)
-            self._cond.wait()
+            self._wait()
         return self._free.pop()
 
     def wait_for(self, stream: Stream) -> None:
         with self._cond:
             while stream._pending:
-                self._cond.wait()
+                self._wait()
+
+    def _wait(self) -> None:
+        """Wait for the hashing thread, which then hashes without gathering more."""
+        self._waiting += 1
+        try:
+            self._cond.wait()
+        finally:
+            self._waiting -= 1
+
+    def _ready(self) -> bool:
+        """Hash now: enough streams queued to fill the lanes, somebody waiting, or waited long enough."""
+        if not self._queue:
+            return False
+        if self._waiting or time.monotonic() - self._since >= GATHER_SECONDS:
+            return True
+        return len({id(entry[0]) for entry in self._queue}) >= _GATHER_STREAMS
 
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._queue:
-                    self._cond.wait()
+                while not self._ready():
+                    self._cond.wait(GATHER_SECONDS if self._queue else None)
                 batch = self._take()
+                self._since = time.monotonic()
             self._hash(batch)
             with self._cond:
                 for stream, buffer, _length in batch:
