@@ -271,25 +271,25 @@ def test_bearer_token_expiring_server_side_mid_transfer(tmp_path):
     with Emulator() as emu:
         kwargs = emu.client_kwargs("iam")
         client = ibm_boto3.client("s3", config=Config(signature_version="oauth", retries={"max_attempts": 3}), **kwargs)
-        client.create_bucket(Bucket="tokens")
+        client.create_bucket(Bucket="tokens-server-side")
         data = os.urandom(16 * MB)
         source = tmp_path / "src.bin"
         source.write_bytes(data)
         config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_concurrency=2)
         for direction in ("upload", "download"):
             method, query = ("PUT", "partNumber=2") if direction == "upload" else ("GET", None)
-            rule = emu.faults.delay(0.4, times=1, method=method, path="^/tokens/big$", query=query)
+            rule = emu.faults.delay(0.4, times=1, method=method, path="^/tokens-server-side/big$", query=query)
             tokens_before = len(emu.iam_requests)
             expired: list = []
             watcher = threading.Thread(target=expire_when, args=(rule, emu, expired), daemon=True)
             watcher.start()
             if direction == "upload":
-                client.upload_file(str(source), "tokens", "big", Config=config)
+                client.upload_file(str(source), "tokens-server-side", "big", Config=config)
             else:
-                client.download_file("tokens", "big", str(tmp_path / "big.bin"), Config=config)
+                client.download_file("tokens-server-side", "big", str(tmp_path / "big.bin"), Config=config)
             watcher.join(30)
             assert expired and expired[0] >= 1  # a live token was expired mid-transfer
             assert len(emu.iam_requests) > tokens_before  # and the client fetched a new one
         assert (tmp_path / "big.bin").read_bytes() == data
-        assert not client.list_multipart_uploads(Bucket="tokens").get("Uploads")
+        assert not client.list_multipart_uploads(Bucket="tokens-server-side").get("Uploads")
         assert [p for p in os.listdir(tmp_path) if p.startswith("big.bin.")] == []
