@@ -10,8 +10,8 @@ block into one of a few reusable 1 MiB buffers (a copy costs a tenth of hashing 
 returns: the download thread goes back to its socket at once. One hashing thread takes
 the oldest queued block of every stream and hashes them together in one
 :func:`~ibm_s3transfer.md5lanes.update_many` call, without the GIL; it waits until
-blocks of 8 streams are queued (the lanes are then full), 5 ms have passed, or a thread
-needs a buffer or a digest. ``digest()`` waits
+every stream being fed (up to 8: the lanes are then full) has a block queued, 5 ms have
+passed, or a thread needs a buffer or a digest. ``digest()`` waits
 for the stream's queued blocks. When all buffers are queued, ``update`` waits for one
 (memory stays bounded: ``BUFFERS`` x 1 MiB), as it does when its stream already has
 ``PER_STREAM`` blocks queued (so that the buffers hold blocks of many streams). Without the extension (other CPUs, no
@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from typing import List, Optional, Tuple
 
 from ibm_s3transfer import md5lanes
@@ -30,8 +31,8 @@ from ibm_s3transfer.md5lanes import Buffer
 __all__ = ["Stream", "BUFFERS", "BLOCK"]
 
 BLOCK = 1024 * 1024
-BUFFERS = 16
-PER_STREAM = 2  # queued blocks of one stream at most: the buffers go round all of them
+BUFFERS = 32
+PER_STREAM = 3  # queued blocks of one stream at most: the buffers go round all of them
 # The hashing thread waits for blocks of this many streams (or GATHER_SECONDS, or a
 # thread that needs a buffer or a digest): lanes hashed together cost what one costs.
 _GATHER_STREAMS = max(1, min(8, md5lanes.LANES))
@@ -46,7 +47,7 @@ class Stream:
     than the lanes save.
     """
 
-    __slots__ = ("_hasher", "_pending", "_error", "_inline")
+    __slots__ = ("_hasher", "_pending", "_error", "_inline", "__weakref__")
 
     def __init__(self, length: Optional[int] = None) -> None:
         self._hasher = md5lanes.new()
@@ -61,8 +62,8 @@ class Stream:
         _SERVICE.submit(self, memoryview(data).cast("B"))
 
     def digest(self) -> bytes:
-        if self._pending:
-            _SERVICE.wait_for(self)
+        if not self._inline:
+            _SERVICE.close(self)
         if self._error is not None:
             raise self._error
         return self._hasher.digest()
@@ -80,6 +81,7 @@ class _Service:
         self._free: List[bytearray] = []
         self._allocated = 0
         self._waiting = 0  # threads waiting for a buffer or a digest
+        self._open: "weakref.WeakSet[Stream]" = weakref.WeakSet()  # fed and not yet digested
         self._since = 0.0  # when the oldest queued block was queued (or the last batch taken)
         self._thread: Optional[threading.Thread] = None
 
@@ -88,8 +90,9 @@ class _Service:
             piece = data[start : start + BLOCK]
             length = len(piece)
             with self._cond:
+                self._open.add(stream)
                 while stream._pending >= PER_STREAM:  # room for the other streams' blocks
-                    self._wait()
+                    self._cond.wait()
                 buffer = self._buffer()
             buffer[:length] = piece  # the copy, outside the lock
             with self._cond:
@@ -111,8 +114,10 @@ class _Service:
             self._wait()
         return self._free.pop()
 
-    def wait_for(self, stream: Stream) -> None:
+    def close(self, stream: Stream) -> None:
+        """Wait for the stream's queued blocks; it is fed no more."""
         with self._cond:
+            self._open.discard(stream)
             while stream._pending:
                 self._wait()
 
@@ -125,12 +130,14 @@ class _Service:
             self._waiting -= 1
 
     def _ready(self) -> bool:
-        """Hash now: enough streams queued to fill the lanes, somebody waiting, or waited long enough."""
+        """Hash now: a block of every stream being fed (up to 8) is queued, a thread waits
+        for a buffer or a digest, or the oldest block has waited GATHER_SECONDS."""
         if not self._queue:
             return False
         if self._waiting or time.monotonic() - self._since >= GATHER_SECONDS:
             return True
-        return len({id(entry[0]) for entry in self._queue}) >= _GATHER_STREAMS
+        queued = len({id(entry[0]) for entry in self._queue})
+        return queued >= min(_GATHER_STREAMS, len(self._open))
 
     def _run(self) -> None:
         while True:
