@@ -37,6 +37,8 @@ PER_STREAM = 3  # queued blocks of one stream at most: the buffers go round all 
 # thread that needs a buffer or a digest): lanes hashed together cost what one costs.
 _GATHER_STREAMS = max(1, min(8, md5lanes.LANES))
 GATHER_SECONDS = 0.005
+# After this long without a block the buffers are freed (a long-lived process keeps none).
+IDLE_SECONDS = 10.0
 
 
 class Stream:
@@ -143,7 +145,10 @@ class _Service:
         while True:
             with self._cond:
                 while not self._ready():
-                    self._cond.wait(GATHER_SECONDS if self._queue else None)
+                    if self._queue:
+                        self._cond.wait(GATHER_SECONDS)
+                    elif not self._cond.wait(IDLE_SECONDS) and not self._queue:
+                        self._release_buffers()
                 batch = self._take()
                 self._since = time.monotonic()
             self._hash(batch)
@@ -152,6 +157,11 @@ class _Service:
                     stream._pending -= 1
                     self._free.append(buffer)
                 self._cond.notify_all()
+
+    def _release_buffers(self) -> None:
+        """Idle for IDLE_SECONDS: give the free buffers back (called with the lock held)."""
+        self._allocated -= len(self._free)
+        self._free = []
 
     def _take(self) -> List[Tuple[Stream, bytearray, int]]:
         """The oldest queued block of each stream (called with the lock held)."""

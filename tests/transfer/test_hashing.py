@@ -83,3 +83,21 @@ def test_a_stream_shorter_than_a_block_is_hashed_in_the_callers_thread():
     stream.update(data)
     assert stream._pending == 0  # nothing was queued
     assert stream.digest() == hashlib.md5(data).digest()
+
+
+def test_idle_buffers_are_given_back(monkeypatch):
+    monkeypatch.setattr(hashing, "IDLE_SECONDS", 0.2)
+    if not md5lanes.ACCELERATED:
+        pytest.skip("no hashing thread without the extension")
+    stream = hashing.Stream()
+    stream.update(os.urandom(3 * 1024 * 1024))
+    stream.digest()
+    service = hashing._SERVICE
+    with service._cond:  # wake the thread so that it waits again with the short idle time
+        service._cond.notify_all()
+    import time
+
+    deadline = time.monotonic() + 10
+    while service._allocated and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert service._allocated == 0 and service._free == []
