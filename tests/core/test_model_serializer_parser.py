@@ -189,7 +189,9 @@ def test_service_model_from_dict(mini):
     get = mini.operation_model("GetThing")
     assert get.has_streaming_output and not get.has_streaming_input
     assert get.output_shape.serialization["payload"] == "Body"
-    with pytest.raises(Exception):
+    from ibm_botocore.model import OperationNotFoundError
+
+    with pytest.raises(OperationNotFoundError):
         mini.operation_model("NoSuchOperation")
 
 

@@ -172,9 +172,11 @@ def test_cancel_of_unstarted_future_runs_cleanups():
     future.cancel()
     assert coordinator.status == "cancelled"
     assert cleaned == ["cleanup", "done"]
-    with pytest.raises(Exception) as info:
+    from ibm_s3transfer.exceptions import CancelledError
+
+    with pytest.raises(CancelledError) as info:
         future.result()
-    assert type(info.value).__name__ == "CancelledError"
+    assert type(info.value) is CancelledError
 
 
 # -- helpers ------------------------------------------------------------------------------------
