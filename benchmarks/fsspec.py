@@ -24,6 +24,7 @@ throughput and <= 0.5x its client CPU; listing at least as fast).
 import argparse
 import json
 import os
+import shutil
 import re
 import statistics
 import subprocess
@@ -132,6 +133,7 @@ def main(argv=None):
     finally:
         for server in servers.values():
             server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)  # the generated Parquet file
     print_table(workloads, sides, samples)
     if args.json:
         with open(args.json, "w") as f:
