@@ -6,16 +6,19 @@ multipart object are independent streams, and :mod:`ibm_s3transfer.md5lanes` has
 16 of them in one pass of SIMD lanes.
 
 A :class:`Stream` is one MD5 fed in order. With the SIMD extension, ``update`` copies the
-block into one of a few reusable 1 MiB buffers (a copy costs a tenth of hashing it) and
-returns: the download thread goes back to its socket at once. One hashing thread takes
-the oldest queued block of every stream and hashes them together in one
-:func:`~ibm_s3transfer.md5lanes.update_many` call, without the GIL; it waits until
-every stream being fed (up to 8: the lanes are then full) has a block queued, 5 ms have
-passed, or a thread needs a buffer or a digest. ``digest()`` waits
-for the stream's queued blocks. When all buffers are queued, ``update`` waits for one
-(memory stays bounded: ``BUFFERS`` x 1 MiB), as it does when its stream already has
-``PER_STREAM`` blocks queued (so that the buffers hold blocks of many streams). Without the extension (other CPUs, no
-compiler at install time), ``update`` hashes in the calling thread, as hashlib does.
+block into one of ``BUFFERS`` reusable 1 MiB buffers (a copy costs a tenth of hashing it)
+and returns: the download thread goes back to its socket at once. One hashing thread
+takes the oldest queued block of every stream and hashes them together in one
+:func:`~ibm_s3transfer.md5lanes.update_many` call, without the GIL. It waits until every
+stream being fed (up to 8: the lanes are then full) has a block queued, ``GATHER_SECONDS``
+have passed, or a thread waits for a buffer or a digest. ``digest()`` waits for the
+stream's queued blocks.
+
+Memory stays bounded: ``update`` waits while all buffers are queued, and while its own
+stream has ``PER_STREAM`` blocks queued (so that the buffers hold blocks of many
+streams); free buffers are given back after ``IDLE_SECONDS`` without a block. Streams
+shorter than a block (small files), and every stream without the extension (other CPUs,
+no compiler at install time), are hashed in the calling thread, as hashlib does.
 """
 from __future__ import annotations
 
@@ -96,7 +99,13 @@ class _Service:
                 while stream._pending >= PER_STREAM:  # room for the other streams' blocks
                     self._cond.wait()
                 buffer = self._buffer()
-            buffer[:length] = piece  # the copy, outside the lock
+            try:
+                buffer[:length] = piece  # the copy, outside the lock
+            except BaseException:  # (an interrupt): the buffer goes back
+                with self._cond:
+                    self._free.append(buffer)
+                    self._cond.notify_all()
+                raise
             with self._cond:
                 if not self._queue:
                     self._since = time.monotonic()
