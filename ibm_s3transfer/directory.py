@@ -51,10 +51,11 @@ behind the ``cos`` command line's ``cp --recursive`` and ``sync``. Two steps:
    start to end in worker threads of their own, as many at once as
    :class:`~ibm_s3transfer.concurrency.AdaptiveLimit` finds fastest (up to
    ``max_concurrent_files``): on a fast network a few threads beat many, on a slow one
-   many beat few. ``config.max_bandwidth`` (bytes/s) is one ceiling for all of them. Downloads use the
-   manager's verified downloader (temporary file, renamed when complete); objects below
-   the multipart threshold are fetched with one GET conditional on the listed ETag (no
-   HeadObject), and an MD5 ETag is checked against the data.
+   many beat few. ``config.max_bandwidth`` (bytes/s) is one ceiling for all of them.
+   Downloads use the manager's verified downloader (temporary file, renamed when
+   complete); objects below the multipart threshold are fetched with one GET
+   conditional on the listed ETag (no HeadObject), and an MD5 ETag is checked against
+   the data.
 
    * ``progress(total_bytes)`` is called with the cumulative bytes moved, never
      decreasing (a retried part does not count twice); an exception it raises is logged.
