@@ -103,7 +103,8 @@ class Endpoint:
         self.http_session.close()
 
     def make_request(self, operation_model: Any, request_dict: Dict[str, Any]) -> Tuple[AWSResponse, Dict[str, Any]]:
-        logger.debug("Making request for %s with params: %s", operation_model, _redacted(request_dict))
+        if logger.isEnabledFor(logging.DEBUG):  # the redacted copy is built only when it is logged
+            logger.debug("Making request for %s with params: %s", operation_model, _redacted(request_dict))
         return self._send_request(request_dict, operation_model)
 
     # -- the attempt loop ---------------------------------------------------------------
