@@ -334,3 +334,31 @@ def test_small_and_large_files_of_one_tree_share_the_bandwidth_ceiling(client, b
     # one ceiling for both paths: 12.4 MB at 6 MB/s takes 2 s (a ceiling each would allow 1.1 s)
     assert elapsed >= 1.6
     assert objects(client, bucket) == {"p/" + k: v for k, v in data.items()}
+
+
+def test_small_files_to_a_slow_server_get_more_workers(client, bucket, emu, tmp_path, monkeypatch):
+    # Each PUT waits 50 ms at the server: more files at once is faster, so the adaptive
+    # limit must climb well above its start of 2 (it would stay low on a fast server).
+    import ibm_s3transfer.directory as directory
+    from ibm_s3transfer.concurrency import AdaptiveLimit
+
+    limits = []
+
+    class Recorded(AdaptiveLimit):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.peak = self.limit
+            limits.append(self)
+
+        def _step(self, rate):
+            super()._step(rate)
+            self.peak = max(self.peak, self.limit)
+
+    monkeypatch.setattr(directory, "AdaptiveLimit", Recorded)
+    src = str(tmp_path / "src")
+    data = make_tree(src, {"s%03d.bin" % i: 1 * KB for i in range(160)})
+    emu.faults.delay(0.05, times=None, method="PUT", path="^/%s/p/" % bucket)
+    summary = run(client, plan_upload(src, bucket, "p"), config=TransferConfig(max_request_concurrency=10))
+    assert summary.files_transferred == len(data)
+    assert len(limits) == 1 and limits[0].peak >= 5, limits[0].peak
+    assert objects(client, bucket) == {"p/" + k: v for k, v in data.items()}
