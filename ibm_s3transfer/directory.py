@@ -667,19 +667,16 @@ class DirectoryTransfer:
                 except Exception:
                     logger.warning("The on_plan callback of a directory transfer raised", exc_info=True)
             manager = self._make_manager()
-            small = [item for item in plan.items if self._is_small(item)]
+            small: List[TransferItem] = []
+            large: List[TransferItem] = []
+            for item in plan.items:
+                (small if self._is_small(item) else large).append(item)
             if small:
                 inline = _InlineFiles(self, plan, small, manager)
                 inline.start()
-            self._feed(manager, plan, [item for item in plan.items if not self._is_small(item)])
+            self._feed(manager, plan, large)
         except BaseException as exc:
-            with self._lock:
-                self._halted = True
-                if self._error is None:
-                    self._error = exc
-                in_flight = list(self._in_flight.values())
-            for future in in_flight:
-                future.cancel()
+            self._halt(exc)
         finally:
             if inline is not None:
                 inline.join()
@@ -706,6 +703,16 @@ class DirectoryTransfer:
         if side is None or side.size >= self._config.multipart_threshold:
             return False
         return item.direction == _UPLOAD or bool(item.remote is not None and item.remote.etag)
+
+    def _halt(self, exc: BaseException) -> None:
+        """An error outside any one file (planning, submitting): stop everything."""
+        with self._lock:
+            self._halted = True
+            if self._error is None:
+                self._error = exc
+            in_flight = list(self._in_flight.values())
+        for future in in_flight:
+            future.cancel()
 
     def _stopping(self) -> bool:
         return self._cancelled or self._halted or bool(self._failed and self._fail_fast)
@@ -842,10 +849,7 @@ class _InlineFiles:
                 try:
                     future = owner._submit(self._manager, self._plan, item, queued=False)
                 except BaseException as exc:
-                    with owner._lock:
-                        owner._halted = True
-                        if owner._error is None:
-                            owner._error = exc
+                    owner._halt(exc)
                     limit.open()
                     return
                 owner._collect((item, future))
