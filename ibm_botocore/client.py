@@ -153,6 +153,8 @@ class BaseClient:
     them; the endpoint parses and the signer holds the credentials."""
 
     _PY_TO_OP_NAME: Dict[str, str] = {}
+    # how it was made (clientfactory.ClientOrigin), for worker processes that build it again
+    _ibm_origin: Any = None
 
     def __init__(
         self,

@@ -191,7 +191,22 @@ def build_client(session: Any, args: ClientArguments) -> BaseClient:
     endpoint = _create_endpoint(session, events, config, service_model, region, url, verify_value, policy, signer)
     user_agent = _user_agent(session, config, policy.mode)
     creator = ClientCreator(session.get_component("data_loader"), events)
-    return creator.create_client(service_model, endpoint, signer, effective, settings, signing_region, credentials, user_agent)
+    client = creator.create_client(service_model, endpoint, signer, effective, settings, signing_region, credentials, user_agent)
+    # how it was made, for worker processes that build the same client (ibm_s3transfer.procfiles)
+    client._ibm_origin = ClientOrigin(session.profile, args, verify_value)
+    return client
+
+
+@dataclass(frozen=True, repr=False)
+class ClientOrigin:
+    """The session profile, the arguments and the TLS verification a client was built with."""
+
+    profile: Optional[str]
+    arguments: ClientArguments
+    verify: Union[bool, str]
+
+    def __repr__(self) -> str:  # the arguments may hold keys
+        return "ClientOrigin(profile=%r, %r)" % (self.profile, self.arguments)
 
 
 def _merged_config(session: Any, config: Optional[Config]) -> Config:

@@ -72,8 +72,17 @@ behind the ``cos`` command line's ``cp --recursive`` and ``sync``. Two steps:
      (also after a cancel before ``start()``); exceptions they raise are logged.
    * ``max_concurrent_files`` defaults to twice ``config.max_request_concurrency`` (at
      least 4), so small files keep every connection busy.
+   * ``processes``: with many small files and more than one CPU, worker processes take a
+     share of them (one Python process is limited to about 2,000 small files a second by
+     the interpreter). ``None`` (default): ``IBM_COS_TRANSFER_PROCESSES``, else one per
+     spare CPU (at most 4) and per 400 small files; ``1``: this process only; ``n``: up to
+     ``n`` processes in all. Only for clients that can be built again (HMAC keys or an
+     IAM API key, no event handlers of yours on their requests) and with no
+     ``max_bandwidth``; see :mod:`ibm_s3transfer.procfiles`. ``worker_processes`` and
+     ``worker_files`` tell what they did.
    * State: ``status`` (not-started, running, paused, cancelled, failed, success),
-     ``bytes_transferred``, ``files_done``, ``errors``, ``plan``, ``done()``, ``wait()``;
+     ``bytes_transferred``, ``files_done``, ``errors``, ``plan``, ``done()``, ``wait()``,
+     ``worker_processes``, ``worker_files``;
      the summary has ``files_transferred``, ``bytes_transferred``, ``files_skipped`` and
      ``files_failed``.
 
@@ -83,16 +92,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import logging
 import os
 import queue
 import threading
 import concurrent.futures
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from ibm_s3transfer.concurrency import AdaptiveLimit
 from ibm_s3transfer.exceptions import CancelledError
+from ibm_s3transfer.procfiles import ProcessFiles
 
 logger = logging.getLogger(__name__)
 
@@ -442,16 +453,32 @@ class _Gate:
         self._cond = threading.Condition()
         self._paused = False
         self._broken = False
+        self._listeners: List[Callable[[str], Any]] = []
+
+    def listen(self, listener: Callable[[str], Any], remove: bool = False) -> None:
+        """``listener("pause")`` / ``listener("resume")`` on each change (worker processes)."""
+        with self._cond:
+            if remove:
+                self._listeners = [known for known in self._listeners if known != listener]
+            else:
+                self._listeners = self._listeners + [listener]
 
     def pause(self) -> None:
         with self._cond:
-            if not self._broken:
-                self._paused = True
+            if self._broken:
+                return
+            self._paused = True
+            listeners = self._listeners
+        for listener in listeners:
+            listener("pause")
 
     def resume(self) -> None:
         with self._cond:
             self._paused = False
             self._cond.notify_all()
+            listeners = self._listeners
+        for listener in listeners:
+            listener("resume")
 
     def break_open(self) -> None:
         with self._cond:
@@ -528,6 +555,7 @@ class DirectoryTransfer:
         fail_fast: bool = True,
         on_plan: Optional[Callable[[DirectoryPlan], Any]] = None,
         on_done: Optional[Callable[["DirectoryTransfer"], Any]] = None,
+        processes: Optional[int] = None,
     ) -> None:
         from ibm_s3transfer.manager import TransferConfig
 
@@ -539,6 +567,8 @@ class DirectoryTransfer:
         self._progress = progress
         self._max_files = max_concurrent_files or max(2 * self._config.max_request_concurrency, 4)
         self._fail_fast = fail_fast
+        self._processes = processes
+        self._workers: Any = None  # ProcessFiles, when worker processes take small files
         self._on_plan = on_plan
         self._on_done = on_done
         self._gate = _Gate()
@@ -580,6 +610,16 @@ class DirectoryTransfer:
 
     def done(self) -> bool:
         return self._done.is_set()
+
+    @property
+    def worker_processes(self) -> int:
+        """Worker processes that took small files (``ibm_s3transfer.procfiles``); 0 if none."""
+        return self._workers.started if self._workers is not None else 0
+
+    @property
+    def worker_files(self) -> int:
+        """Files moved by worker processes (included in ``files_done``)."""
+        return self._workers.moved if self._workers is not None else 0
 
     # -- control ----------------------------------------------------------------------------
     def start(self) -> "DirectoryTransfer":
@@ -656,6 +696,7 @@ class DirectoryTransfer:
     def _run(self) -> None:
         manager = None
         inline: Optional[_InlineFiles] = None
+        workers: Optional[ProcessFiles] = None
         try:
             plan = self.plan
             if plan is None:
@@ -673,6 +714,9 @@ class DirectoryTransfer:
                 (small if self._is_small(item) else large).append(item)
             if small:
                 inline = _InlineFiles(self, plan, small, manager)
+                workers = self._workers = ProcessFiles.maybe(self, plan, inline, len(small), self._processes)
+                if workers is not None:
+                    workers.start()
                 inline.start()
             self._feed(manager, plan, large)
         except BaseException as exc:
@@ -680,6 +724,10 @@ class DirectoryTransfer:
         finally:
             if inline is not None:
                 inline.join()
+            if workers is not None:
+                workers.join()  # they may hand files back to the inline manager
+            if inline is not None:
+                inline.close()
             if manager is not None:
                 try:
                     manager.shutdown()
@@ -805,7 +853,8 @@ class _InlineFiles:
     limiter, so ``max_bandwidth`` stays one ceiling for the whole tree.
     """
 
-    def __init__(self, owner: DirectoryTransfer, plan: DirectoryPlan, items: List[TransferItem], shared: Any) -> None:
+    def __init__(self, owner: DirectoryTransfer, plan: DirectoryPlan, items: Iterable[TransferItem], shared: Any,
+                 count: Optional[int] = None) -> None:
         from ibm_s3transfer.futures import NonThreadedExecutor
         from ibm_s3transfer.manager import TransferManager
 
@@ -814,11 +863,14 @@ class _InlineFiles:
         self._items = iter(items)
         self._lock = threading.Lock()
         self._manager = TransferManager(owner._client, owner._config, executor_cls=NonThreadedExecutor)
-        self._manager._bandwidth_limiter = shared._bandwidth_limiter
+        if shared is not None:
+            self._manager._bandwidth_limiter = shared._bandwidth_limiter
         self._limit = AdaptiveLimit(owner._max_files)
+        if count is None:
+            count = len(items)  # type: ignore[arg-type]
         self._threads = [
             threading.Thread(target=self._work, name="ibm_s3transfer-small-%d" % number, daemon=True)
-            for number in range(min(owner._max_files, len(items)))
+            for number in range(min(owner._max_files, count))
         ]
 
     def start(self) -> None:
@@ -828,11 +880,18 @@ class _InlineFiles:
     def join(self) -> None:
         for thread in self._threads:
             thread.join()
+
+    def close(self) -> None:
         self._manager.shutdown()
 
     def _next(self) -> Optional[TransferItem]:
         with self._lock:
             return next(self._items, None)
+
+    def take(self, count: int) -> List[TransferItem]:
+        """Up to ``count`` files not yet started (for worker processes)."""
+        with self._lock:
+            return list(itertools.islice(self._items, count))
 
     def _work(self) -> None:
         owner, limit = self._owner, self._limit
@@ -843,16 +902,20 @@ class _InlineFiles:
             limit.acquire()
             try:
                 item = None if owner._stopping() else self._next()
-                if item is None:
+                if item is None or not self.run_one(item):
                     limit.open()
                     return
-                try:
-                    future = owner._submit(self._manager, self._plan, item, queued=False)
-                except BaseException as exc:
-                    owner._halt(exc)
-                    limit.open()
-                    return
-                owner._collect((item, future))
             finally:
                 limit.release()
+
+    def run_one(self, item: TransferItem) -> bool:
+        """Move one file start to end in this thread; False after an error outside the file (the transfer halts)."""
+        owner = self._owner
+        try:
+            future = owner._submit(self._manager, self._plan, item, queued=False)
+        except BaseException as exc:
+            owner._halt(exc)
+            return False
+        owner._collect((item, future))
+        return True
 

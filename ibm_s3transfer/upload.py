@@ -288,6 +288,10 @@ def _signal_transferring(request: Any = None, **kwargs: Any) -> None:
         body.signal_transferring()
 
 
+# the handlers below (a client with only these is as it was made: ibm_s3transfer.procfiles)
+UPLOAD_EVENT_HANDLERS = (_signal_not_transferring, _signal_transferring)
+
+
 def register_upload_handlers(client: Any) -> None:
     """Count progress only while bodies are sent (not while they are signed)."""
     events = client.meta.events

@@ -41,6 +41,7 @@ _GLOBAL_DEFAULTS: Dict[str, Any] = {
     "instance_id": None,
     "auth_endpoint": None,
     "concurrency": 10,
+    "processes": None,
     "part_size": "8MiB",
     "max_bandwidth": None,
     "no_verify_ssl": False,
@@ -63,6 +64,9 @@ def _global_options() -> argparse.ArgumentParser:
     group.add_argument("--auth-endpoint", metavar="URL", help="IAM token endpoint (default IBM Cloud IAM)")
     group.add_argument("--concurrency", metavar="N", type=int,
                        help="parallel requests (default 10); recursive commands move up to 2×N files at once")
+    group.add_argument("--processes", metavar="N", type=int,
+                       help="processes in all for the small files of recursive commands (default: one per spare "
+                            "CPU, at most 5, for 400 or more small files; 1: this process only)")
     group.add_argument("--part-size", metavar="SIZE",
                        help="multipart part size and threshold, e.g. 8MiB (default), 64MB")
     group.add_argument("--max-bandwidth", metavar="RATE", help="bandwidth ceiling in bytes/s, e.g. 50MB")
@@ -274,4 +278,6 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         args.filters = []
     if args.concurrency < 1:
         parser.error("--concurrency must be at least 1")
+    if args.processes is not None and args.processes < 1:
+        parser.error("--processes must be at least 1")
     return args

@@ -309,6 +309,7 @@ def _upload_tree(ctx: Context, src: Local, dst: Remote, move: bool, sync: bool) 
             out.event(action, item.path, Remote(dst.bucket, item.key), item.size, dryrun=True)
     else:
         result = tree.run_directory(ctx.client, plan, config=ctx.config(), out=out, description=action,
+                                    processes=args.processes,
                                     extra_args=lambda item: upload_args(args, base, item.relative))
         _report(ctx, result, action, lambda i: i.path, lambda i: Remote(dst.bucket, i.key), lambda i: i.size)
         if move:
@@ -362,7 +363,8 @@ def _download_tree(ctx: Context, src: Remote, dst: Local, move: bool, sync: bool
             out.event(action, Remote(src.bucket, item.key), item.path, item.size, dryrun=True)
     else:
         os.makedirs(dst.path, exist_ok=True)
-        result = tree.run_directory(ctx.client, plan, config=ctx.config(), out=out, description=action)
+        result = tree.run_directory(ctx.client, plan, config=ctx.config(), out=out, description=action,
+                                    processes=args.processes)
         tree.set_mtimes(result.done)
         _report(ctx, result, action, lambda i: Remote(src.bucket, i.key), lambda i: i.path, lambda i: i.size)
         if move:

@@ -121,7 +121,7 @@ def interruptible_wait(wait: Callable[[float], bool], cancel: Callable[[], None]
 
 
 def run_directory(client: Any, plan: Any, *, config: Any, out: Output, extra_args: Any = None,
-                  description: str = "") -> TreeResult:
+                  description: str = "", processes: Optional[int] = None) -> TreeResult:
     """Run a directory-engine plan with an overall progress bar; Ctrl-C cancels it cleanly."""
     from ibm_s3transfer.directory import DirectoryTransfer
 
@@ -129,7 +129,7 @@ def run_directory(client: Any, plan: Any, *, config: Any, out: Output, extra_arg
     bar.total(plan.total_bytes, len(plan.items))
     result = TreeResult()
     transfer = DirectoryTransfer(client, plan, config=config, extra_args=extra_args, progress=bar.set,
-                                 fail_fast=False)
+                                 fail_fast=False, processes=processes)
     try:
         transfer.start()
         interruptible_wait(transfer.wait, lambda: transfer.cancel("interrupted"))

@@ -302,15 +302,16 @@ def test_small_files_pause_and_resume_send_each_file_once(client, bucket, emu, t
     assert objects(client, bucket) == {"p/" + k: v for k, v in data.items()}
 
 
-def test_small_files_cancel_mid_download_leaves_only_complete_files(client, bucket, emu, tmp_path):
+@pytest.mark.parametrize("processes", [1, 2])  # 2: a worker process has files in flight too
+def test_small_files_cancel_mid_download_leaves_only_complete_files(client, bucket, emu, tmp_path, processes):
     src = str(tmp_path / "src")
-    data = make_tree(src, {"s%02d.bin" % i: 20 * KB for i in range(30)})
+    data = make_tree(src, {"s%02d.bin" % i: 20 * KB for i in range(30 * processes)})
     run(client, plan_upload(src, bucket, "p"))
     emu.faults.delay(0.2, times=None, method="GET", path="^/%s/p/" % bucket)
     dst = str(tmp_path / "dst")
     os.mkdir(dst)
-    transfer = DirectoryTransfer(client, lambda: plan_download(client, bucket, "p", dst)).start()
-    wait_until(lambda: transfer.files_done >= 2)
+    transfer = DirectoryTransfer(client, lambda: plan_download(client, bucket, "p", dst), processes=processes).start()
+    wait_until(lambda: transfer.files_done >= 2 and (processes == 1 or transfer.worker_files >= 1))
     transfer.cancel()
     with pytest.raises(CancelledError):
         transfer.result(timeout=60)
