@@ -42,6 +42,7 @@ def test_round_trip_with_a_worker_process(client, bucket, emu, tmp_path):
     transfer, summary = run(client, plan_upload(src, bucket, "p"), processes=2, progress=seen.append)
     assert transfer.worker_processes == 1
     assert 0 < transfer.worker_files <= len(data)
+    assert [worker.proc.returncode for worker in transfer._workers.workers] == [0]  # a clean exit
     assert summary.files_transferred == len(data) and summary.files_failed == 0
     total = sum(map(len, data.values()))
     assert summary.bytes_transferred == total == seen[-1] and seen == sorted(seen)
