@@ -15,8 +15,13 @@ worker stops between files, and a cancelled download leaves no temporary file).
 
 How many workers (``workers_for``): ``processes`` of the transfer if given (the number
 of processes in all, this one included: 1 means none), else ``IBM_COS_TRANSFER_PROCESSES``,
-else one fewer than the CPUs this process may use, at most 4, and one per 400 small files
-(a worker is ready after a fraction of a second, in which this process moves a few hundred).
+else, for uploads, one fewer than the CPUs this process may use, at most 4, and one per
+400 small files (a worker is ready after a fraction of a second, in which this process
+moves a few hundred). Downloads get workers only when asked: most of a small download's
+cost is creating its file, which the kernel does under the directory's lock, one file at
+a time whatever the number of processes. Measured on a 2-core machine, 1,000 files of
+64 KiB: uploads 1.3x faster with a worker; downloads 15% slower on ext4 and 10% faster
+on tmpfs.
 Workers are used only when the client can be built again from what it was made with
 (HMAC keys, or an IAM API key, and no event handlers of the user's on its requests, such
 as a Stubber) and no bandwidth ceiling is set; otherwise, or if a worker cannot start,
@@ -62,8 +67,9 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def workers_for(processes: Optional[int], small_files: int) -> int:
-    """Worker processes for ``small_files`` files (0: none); ``processes`` counts this one too."""
+def workers_for(processes: Optional[int], small_files: int, automatic: bool = True) -> int:
+    """Worker processes for ``small_files`` files (0: none); ``processes`` counts this one too.
+    ``automatic=False``: none unless ``processes`` or the environment ask for them."""
     if small_files < 2:
         return 0
     if processes is None:
@@ -75,6 +81,8 @@ def workers_for(processes: Optional[int], small_files: int) -> int:
                 logger.warning("%s=%r is not a whole number; ignored", ENV_PROCESSES, configured)
     if processes is not None:
         return max(0, min(int(processes) - 1, small_files // 2))
+    if not automatic:
+        return 0
     return max(0, min(_usable_cpus() - 1, MAX_AUTO_WORKERS, small_files // FILES_PER_WORKER))
 
 
@@ -304,7 +312,7 @@ class ProcessFiles:
     def maybe(cls, owner: Any, plan: Any, inline: Any, small_files: int,
               processes: Optional[int]) -> Optional["ProcessFiles"]:
         """Workers for ``inline``'s files (an ``_InlineFiles``), or None (see the module documentation)."""
-        workers = workers_for(processes, small_files)
+        workers = workers_for(processes, small_files, automatic=plan.direction == "upload")
         if not workers or owner._config.max_bandwidth or not sys.executable or getattr(sys, "frozen", False):
             return None
         recipe = client_recipe(owner._client)
