@@ -1,12 +1,15 @@
 """Downloads: one GET below the multipart threshold, parallel ranged GETs above.
 
 Where the bytes go
-    * a filename: a temporary file ``<name>.<8 hex digits>`` in the same directory,
-      sized up front; every range is written with ``os.pwrite`` at its offset by the
-      thread that received it (no shared file position, no I/O thread), straight from
-      a 1 MiB buffer the thread reuses. Only after every range arrived complete and the
-      checks below passed is it renamed over ``<name>`` (``os.replace``). On failure or
-      cancellation the temporary file is deleted and ``<name>`` is left as it was;
+    * a filename: on Linux an unnamed file in the same directory (``O_TMPFILE``), elsewhere
+      (or where the file system cannot) a temporary file ``<name>.<8 hex digits>``; sized
+      up front; every range is written with ``os.pwrite`` at its offset by the thread
+      that received it (no shared file position, no I/O thread), straight from a 1 MiB
+      buffer the thread reuses. Only after every range arrived complete and the checks
+      below passed does it get the name ``<name>`` (``link`` of the unnamed file, or
+      ``os.replace``; an existing ``<name>`` is replaced whole). On failure or
+      cancellation the unnamed file is closed (and so gone; a crash leaves nothing either)
+      or the temporary file deleted, and ``<name>`` is left as it was;
     * a plain binary file object on a regular file: the same positional writes on its
       descriptor, after its current position;
     * other seekable objects (BytesIO, ...): seek + write under a lock;
@@ -72,6 +75,7 @@ from ibm_s3transfer.utils import (
     get_callbacks,
     pread_into,
     pwrite_all,
+    random_file_extension,
     thread_buffer,
 )
 
@@ -160,6 +164,93 @@ class _OrderedWriter:
             for _ in self._waiting:
                 self.slots.release()
             self._waiting.clear()
+
+
+_O_TMPFILE = getattr(os, "O_TMPFILE", 0) if os.path.isdir("/proc/self/fd") else 0  # link() goes through /proc
+_PROC_FD = "/proc/self/fd/%d"
+
+
+def _link(fd: int, name: str) -> None:
+    # linkat(AT_SYMLINK_FOLLOW) of the /proc entry names the open file itself; os.link uses
+    # linkat only when given a dir_fd (plain link() would link the /proc entry). The src
+    # path is absolute, so the kernel ignores that dir_fd.
+    os.link(_PROC_FD % fd, name, src_dir_fd=fd, follow_symlinks=True)
+
+
+def _copy_out(fd: int, filename: str) -> None:
+    """The unnamed file's bytes to a named temporary file, renamed over ``filename``."""
+    temp = "%s.%s" % (filename, random_file_extension())
+    block = memoryview(bytearray(1 << 20))
+    try:
+        with open(temp, "xb") as out:
+            offset = 0
+            while True:
+                got = pread_into(fd, block, offset)
+                if not got:
+                    break
+                out.write(block[:got])
+                offset += got
+        os.replace(temp, filename)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _unnamed_target(filename: str, size: int, coordinator: Any) -> Optional[Tuple[Any, Any]]:
+    """Linux: the data goes to an unnamed file in the target's folder (``O_TMPFILE``), given
+    its name only once complete (``link``), so no partial file is ever visible, not even
+    after a crash; the kernel also allocates it without holding the folder's lock, so
+    many small downloads into one folder no longer queue for it twice (create, rename).
+    None where the file system or the platform cannot (then: a named temporary file)."""
+    if not _O_TMPFILE:
+        return None
+    try:
+        fd = os.open(os.path.dirname(os.path.abspath(filename)), _O_TMPFILE | os.O_RDWR, 0o666)
+    except OSError:
+        return None
+    closed = [False]
+
+    def close_fd() -> None:
+        if not closed[0]:
+            closed[0] = True
+            os.close(fd)
+
+    coordinator.add_failure_cleanup(close_fd)  # an unnamed file vanishes when closed
+    if size:
+        try:
+            os.ftruncate(fd, size)
+        except OSError:
+            pass
+
+    def finish() -> None:
+        try:
+            actual = os.fstat(fd).st_size
+            if actual != size:
+                raise _ShortRead("Downloaded %d bytes, expected %d" % (actual, size))
+            try:
+                _link(fd, filename)
+                return
+            except FileExistsError:
+                pass
+            except OSError as exc:  # the platform refused the link: copy it to a named file instead
+                logger.debug("Naming the unnamed download file failed (%s); copying it", exc)
+                _copy_out(fd, filename)
+                return
+            # replace the existing file: a name of our own first, then the rename
+            temp = "%s.%s" % (filename, random_file_extension())
+            _link(fd, temp)
+            try:
+                os.replace(temp, filename)
+            except BaseException:
+                os.unlink(temp)
+                raise
+        finally:
+            close_fd()
+
+    return _FdWriter(fd), finish
 
 
 class DownloadSlots:
@@ -297,6 +388,12 @@ class DownloadSubmissionTask(ManagedSubmissionTask):
             stream = osutil.open(filename, "wb")
             coordinator.add_done_callback(stream.close)
             return _OrderedWriter(stream, slots), None
+        plain = all(getattr(type(osutil), name) is getattr(OSUtils, name)
+                    for name in ("open", "rename_file", "get_temp_filename", "remove_file"))
+        if plain:
+            target = _unnamed_target(filename, size, coordinator)
+            if target is not None:
+                return target
         temp = osutil.get_temp_filename(filename)
         if type(osutil).open is not OSUtils.open:
             return DownloadSubmissionTask._custom_target(osutil, filename, temp, coordinator, slots)
