@@ -17,11 +17,12 @@ How many workers (``workers_for``): ``processes`` of the transfer if given (the 
 of processes in all, this one included: 1 means none), else ``IBM_COS_TRANSFER_PROCESSES``,
 else, for uploads, one fewer than the CPUs this process may use, at most 4, and one per
 400 small files (a worker is ready after a fraction of a second, in which this process
-moves a few hundred). Downloads get workers only when asked: most of a small download's
-cost is creating its file, which the kernel does under the directory's lock, one file at
-a time whatever the number of processes. Measured on a 2-core machine, 1,000 files of
-64 KiB: uploads 1.3x faster with a worker; downloads 15% slower on ext4 and 10% faster
-on tmpfs.
+moves a few hundred). Downloads get workers only when asked: much of a small download's
+cost is creating its file in the kernel, which extra processes do not make cheaper.
+Measured on a 2-core machine, 1,000 files of 64 KiB: uploads 1.3x faster with a worker;
+downloads into named temporary files 15% slower on ext4 (creating and renaming under the
+folder's lock), into unnamed ones (O_TMPFILE, see ibm_s3transfer.download) 2-14% faster
+for 10-25% more CPU.
 Workers are used only when the client can be built again from what it was made with
 (HMAC keys, or an IAM API key, and no event handlers of the user's on its requests, such
 as a Stubber) and no bandwidth ceiling is set; otherwise, or if a worker cannot start,
