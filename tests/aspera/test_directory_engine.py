@@ -310,7 +310,8 @@ def test_small_files_cancel_mid_download_leaves_only_complete_files(client, buck
     emu.faults.delay(0.2, times=None, method="GET", path="^/%s/p/" % bucket)
     dst = str(tmp_path / "dst")
     os.mkdir(dst)
-    transfer = DirectoryTransfer(client, lambda: plan_download(client, bucket, "p", dst), processes=processes).start()
+    transfer = DirectoryTransfer(client, lambda: plan_download(client, bucket, "p", dst), processes=processes,
+                                 max_concurrent_files=2 if processes > 1 else None).start()
     wait_until(lambda: transfer.files_done >= 2 and (processes == 1 or transfer.worker_files >= 1))
     transfer.cancel()
     with pytest.raises(CancelledError):

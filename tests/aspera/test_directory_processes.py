@@ -35,11 +35,13 @@ def run(client, plan, **kwargs):
 
 def test_round_trip_with_a_worker_process(client, bucket, emu, tmp_path):
     src, dst = str(tmp_path / "src"), str(tmp_path / "dst")
-    data = small_tree(src)
-    # slow enough that the worker, ready after a fraction of a second, still finds files to take
-    emu.faults.delay(0.04, times=None, path="^/%s/p/" % bucket)
+    data = small_tree(src, count=40)
+    # slow enough that the worker, ready after a fraction of a second (more on a loaded
+    # machine), still finds files to take: 2 at a time here, 0.1 s each
+    emu.faults.delay(0.1, times=None, path="^/%s/p/" % bucket)
     seen = []
-    transfer, summary = run(client, plan_upload(src, bucket, "p"), processes=2, progress=seen.append)
+    transfer, summary = run(client, plan_upload(src, bucket, "p"), processes=2, max_concurrent_files=2,
+                            progress=seen.append)
     assert transfer.worker_processes == 1
     assert 0 < transfer.worker_files <= len(data)
     assert [worker.proc.returncode for worker in transfer._workers.workers] == [0]  # a clean exit
@@ -48,7 +50,7 @@ def test_round_trip_with_a_worker_process(client, bucket, emu, tmp_path):
     assert summary.bytes_transferred == total == seen[-1] and seen == sorted(seen)
     assert objects(client, bucket) == {"p/" + k: v for k, v in data.items()}
     os.mkdir(dst)
-    transfer, summary = run(client, lambda: plan_download(client, bucket, "p", dst), processes=2)
+    transfer, summary = run(client, lambda: plan_download(client, bucket, "p", dst), processes=2, max_concurrent_files=2)
     assert transfer.worker_processes == 1 and transfer.worker_files > 0
     assert summary.files_transferred == len(data) and summary.bytes_transferred == total
     assert same_trees(src, dst) and leftovers(dst) == []
@@ -58,8 +60,8 @@ def test_api_key_client_in_worker_processes(emu, bucket, tmp_path):
     client = iam_client(emu)
     src = str(tmp_path / "src")
     data = small_tree(src, count=40)
-    emu.faults.delay(0.04, times=None, method="PUT", path="^/%s/k/" % bucket)
-    transfer, summary = run(client, plan_upload(src, bucket, "k"), processes=2)
+    emu.faults.delay(0.1, times=None, method="PUT", path="^/%s/k/" % bucket)
+    transfer, summary = run(client, plan_upload(src, bucket, "k"), processes=2, max_concurrent_files=2)
     assert transfer.worker_processes == 1 and transfer.worker_files > 0
     assert summary.files_transferred == len(data)
     assert objects(client, bucket, "k/") == {"k/" + k: v for k, v in data.items()}
@@ -71,8 +73,9 @@ def test_errors_from_a_worker_are_the_files_own(client, bucket, emu, tmp_path):
     denied = sorted("p/" + name for name in data if name.startswith("d1/"))
     for key in denied:
         emu.faults.error(403, "AccessDenied", "Access Denied", times=None, method="PUT", path="^/%s/%s$" % (bucket, key))
-    emu.faults.delay(0.04, times=None, method="PUT", path="^/%s/p/" % bucket)
-    transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), processes=2, fail_fast=False).start()
+    emu.faults.delay(0.1, times=None, method="PUT", path="^/%s/p/" % bucket)
+    transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), processes=2, max_concurrent_files=2,
+                                 fail_fast=False).start()
     with pytest.raises(ClientError, match="AccessDenied"):
         transfer.result(timeout=120)
     assert transfer.worker_processes == 1
@@ -95,7 +98,8 @@ def test_pause_reaches_the_workers_and_resume_sends_each_file_once(client, bucke
     src, data, rules = slow_files(emu, bucket, tmp_path)
     config = TransferConfig(max_request_concurrency=2)
     hits = lambda: sum(r.hits for r in rules.values())  # noqa: E731
-    transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), config=config, processes=2).start()
+    transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), config=config, processes=2,
+                                 max_concurrent_files=2).start()
     wait_until(lambda: transfer.worker_files >= 2)  # the worker is running files
     transfer.pause()
     wait_until(lambda: transfer.files_done == hits())  # the files in flight (both processes) finish
@@ -124,8 +128,8 @@ def test_a_symlink_out_of_the_target_halts_the_transfer_in_any_process(client, b
 
 
 def test_a_killed_worker_leaves_its_files_to_this_process(client, bucket, emu, tmp_path):
-    src, data, rules = slow_files(emu, bucket, tmp_path, count=40, delay=0.05)
-    transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), processes=2).start()
+    src, data, rules = slow_files(emu, bucket, tmp_path, count=40)
+    transfer = DirectoryTransfer(client, plan_upload(src, bucket, "p"), processes=2, max_concurrent_files=2).start()
     wait_until(lambda: transfer.worker_files >= 1)
     worker = transfer._workers.workers[0]
     os.kill(worker.proc.pid, signal.SIGKILL)
