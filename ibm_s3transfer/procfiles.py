@@ -47,7 +47,9 @@ __all__ = ["ProcessFiles", "workers_for", "client_recipe"]
 ENV_PROCESSES = "IBM_COS_TRANSFER_PROCESSES"
 MAX_AUTO_WORKERS = 4
 FILES_PER_WORKER = 400
-# files a worker holds (running and queued); a batch tops it up
+# files a worker holds (running and queued): twice what it may run at once, at most 32
+# (more would leave this process idle at the end while the worker works through them);
+# a batch of up to 8 tops it up
 _HELD = 32
 _BATCH = 8
 _WORKER_KEY = "\x00worker-%d"  # its entry among the transfer's in-flight futures (no key has a NUL)
@@ -220,9 +222,11 @@ class _Worker:
     def _top_up(self) -> bool:
         """Send more files if it holds few; False when there are none left to send."""
         owner = self.pool.owner
-        while len(self.held) <= _HELD - _BATCH:
+        hold = max(2, min(_HELD, 2 * owner._max_files))
+        step = max(1, min(_BATCH, hold // 2))
+        while len(self.held) <= hold - step:
             owner._gate.wait()
-            batch = [] if owner._stopping() else self.pool.take(_BATCH)
+            batch = [] if owner._stopping() else self.pool.take(step)
             if not batch:
                 return False
             for item in batch:
