@@ -124,10 +124,11 @@ def pread_into(fd: int, view: memoryview, offset: int) -> int:
 
 # At most this much per pwrite. Larger writes let the kernel back the page cache with large
 # folios, whose allocation is erratic where memory is fragmented or was handed back to a VM's
-# host: measured on a 2-core VM (Linux 6.18, ext4), 1 GiB in 1 MiB writes took 0.27-3.9
-# CPU-seconds of system time from run to run, in 256 KiB writes 0.25-0.34; in 32 KiB writes
-# (s5cmd's) 0.40-0.57, the extra syscalls showing.
-PWRITE_SLICE = 256 * 1024
+# host. Measured on a 2-core VM (Linux 6.18, ext4), the 4 x 256 MiB directory download in
+# benchmarks/directories.py, alternating with ibm-cos-sdk and s5cmd: 1 MiB writes 480-614
+# MB/s at 2.0-2.6 CPU-s/GiB, 256 KiB writes 557-666 MB/s at 2.0-2.2, 32 KiB writes (s5cmd's
+# size) 1304-1716 MB/s at 0.76-0.99 in all six rounds. The extra syscalls cost less.
+PWRITE_SLICE = 32 * 1024
 
 
 def pwrite_all(fd: int, view: Any, offset: int) -> None:

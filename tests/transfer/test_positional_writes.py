@@ -34,7 +34,7 @@ def test_bytes_land_at_their_offset_in_slices(tmp_path, monkeypatch, size):
 
 
 def test_a_view_of_wider_items_is_written_as_its_bytes(tmp_path):
-    words = array.array("I", range(100000))  # 400,000 bytes: two slices
+    words = array.array("I", range(100000))  # 400,000 bytes: several slices
     path = str(tmp_path / "f")
     fd = os.open(path, os.O_RDWR | os.O_CREAT)
     try:
