@@ -75,11 +75,11 @@ behind the ``cos`` command line's ``cp --recursive`` and ``sync``. Two steps:
    * ``processes``: with many small files and more than one CPU, worker processes take a
      share of them (one Python process is limited to about 2,000 small files a second by
      the interpreter). ``None`` (default): ``IBM_COS_TRANSFER_PROCESSES``, else (uploads
-     only) one per spare CPU (at most 4) and per 400 small files; ``1``: this process only; ``n``: up to
-     ``n`` processes in all. Only for clients that can be built again (HMAC keys or an
-     IAM API key, no event handlers of yours on their requests) and with no
-     ``max_bandwidth``; see :mod:`ibm_s3transfer.procfiles`. ``worker_processes`` and
-     ``worker_files`` tell what they did.
+     only) one per spare CPU (at most 4) and per 400 small files; ``1``: this process
+     only; ``n``: up to ``n`` processes in all. Only for clients that can be built again
+     (HMAC keys or an IAM API key, no event handlers of yours on their requests) and
+     with no ``max_bandwidth``; see :mod:`ibm_s3transfer.procfiles`.
+     ``worker_processes`` and ``worker_files`` tell what they did.
    * State: ``status`` (not-started, running, paused, cancelled, failed, success),
      ``bytes_transferred``, ``files_done``, ``errors``, ``plan``, ``done()``, ``wait()``,
      ``worker_processes``, ``worker_files``;

@@ -320,7 +320,11 @@ class ProcessFiles:
         workers = workers_for(processes, small_files, automatic=plan.direction == "upload")
         if not workers or owner._config.max_bandwidth or not sys.executable or getattr(sys, "frozen", False):
             return None
-        recipe = client_recipe(owner._client)
+        try:
+            recipe = client_recipe(owner._client)
+        except Exception:  # a client of a shape we do not know: it stays in this process
+            logger.debug("The client cannot be described for worker processes", exc_info=True)
+            return None
         if recipe is None:
             return None
         return cls(owner, plan, inline, workers, recipe)
