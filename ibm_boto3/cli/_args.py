@@ -8,6 +8,7 @@ command parser include, with suppressed defaults so that neither place overwrite
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -265,9 +266,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options whose values are opaque secrets: an IBM API key may start with "-", which
+# argparse would take for an option ("expected one argument").
+_OPAQUE_VALUES = ("--api-key",)
+
+
+def _join_opaque_values(argv: Sequence[str]) -> List[str]:
+    """``--api-key VALUE`` as ``--api-key=VALUE``, whatever VALUE starts with."""
+    joined: List[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            joined.append(token)
+            joined.extend(tokens)
+            break
+        if token in _OPAQUE_VALUES:
+            value = next(tokens, None)
+            if value is None:
+                joined.append(token)  # argparse reports the missing value
+                break
+            token = "%s=%s" % (token, value)
+        joined.append(token)
+    return joined
+
+
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_opaque_values(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "command", None):
         parser.print_help()
         parser.exit(2)

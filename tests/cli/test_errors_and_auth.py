@@ -85,6 +85,20 @@ def test_some_items_failed_exit_1_each_named(cos, client, bucket, tmp_path, emu)
     assert os.listdir(str(dst / "bad")) == []  # nothing partial for the failed one
 
 
+def test_an_api_key_that_starts_with_a_dash(cos, emu, bucket, client):
+    # IBM API keys use the URL-safe base64 alphabet: "-" is a first character like any other
+    client.put_object(Bucket=bucket, Key="k", Body=b"v")
+    key = "-dashFirst_" + "x" * 33
+    emu.add_api_key(key)
+    no_hmac = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}
+    out = cos.ok("ls", "cos://" + bucket, "--api-key", key, "--auth-endpoint", emu.auth_endpoint, env=no_hmac)
+    assert out.split()[-1] == "k"
+    out = cos.ok("--api-key", key, "--auth-endpoint", emu.auth_endpoint, "cat", "cos://%s/k" % bucket, env=no_hmac)
+    assert out == "v"
+    proc = cos("ls", "cos://" + bucket, "--api-key", env=no_hmac)
+    assert proc.returncode == 2 and "--api-key: expected one argument" in _one_line(proc.stderr)
+
+
 def test_api_key_and_credential_files(cos, emu, bucket, client):
     client.put_object(Bucket=bucket, Key="k", Body=b"v")
     no_hmac = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}
