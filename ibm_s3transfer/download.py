@@ -199,6 +199,50 @@ def _copy_out(fd: int, filename: str) -> None:
         raise
 
 
+class _SizedFd:
+    """A download's file descriptor: sized up front, its final size checked, closed once."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd = fd
+        self.size = size
+        self._closed = False
+        try:
+            os.ftruncate(fd, size)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            os.close(self.fd)
+
+    def check_size(self) -> None:
+        actual = os.fstat(self.fd).st_size
+        if actual != self.size:
+            raise _ShortRead("Downloaded %d bytes, expected %d" % (actual, self.size))
+
+
+def _name_unnamed(fd: int, filename: str) -> None:
+    """Give the complete unnamed file the name ``filename`` (replacing a file there whole)."""
+    try:
+        _link(fd, filename)
+        return
+    except FileExistsError:
+        pass
+    except OSError as exc:  # the platform refused the link: copy it to a named file instead
+        logger.debug("Naming the unnamed download file failed (%s); copying it", exc)
+        _copy_out(fd, filename)
+        return
+    # replace the existing file: a name of our own first, then the rename
+    temp = "%s.%s" % (filename, random_file_extension())
+    _link(fd, temp)
+    try:
+        os.replace(temp, filename)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
 def _unnamed_target(filename: str, size: int, coordinator: Any) -> Optional[Tuple[Any, Any]]:
     """Linux: the data goes to an unnamed file in the target's folder (``O_TMPFILE``), given
     its name only once complete (``link``), so no partial file is ever visible, not even
@@ -211,44 +255,15 @@ def _unnamed_target(filename: str, size: int, coordinator: Any) -> Optional[Tupl
         fd = os.open(os.path.dirname(os.path.abspath(filename)), _O_TMPFILE | os.O_RDWR, 0o666)
     except OSError:
         return None
-    closed = [False]
-
-    def close_fd() -> None:
-        if not closed[0]:
-            closed[0] = True
-            os.close(fd)
-
-    coordinator.add_failure_cleanup(close_fd)  # an unnamed file vanishes when closed
-    if size:
-        try:
-            os.ftruncate(fd, size)
-        except OSError:
-            pass
+    target = _SizedFd(fd, size)
+    coordinator.add_failure_cleanup(target.close)  # an unnamed file vanishes when closed
 
     def finish() -> None:
         try:
-            actual = os.fstat(fd).st_size
-            if actual != size:
-                raise _ShortRead("Downloaded %d bytes, expected %d" % (actual, size))
-            try:
-                _link(fd, filename)
-                return
-            except FileExistsError:
-                pass
-            except OSError as exc:  # the platform refused the link: copy it to a named file instead
-                logger.debug("Naming the unnamed download file failed (%s); copying it", exc)
-                _copy_out(fd, filename)
-                return
-            # replace the existing file: a name of our own first, then the rename
-            temp = "%s.%s" % (filename, random_file_extension())
-            _link(fd, temp)
-            try:
-                os.replace(temp, filename)
-            except BaseException:
-                os.unlink(temp)
-                raise
+            target.check_size()
+            _name_unnamed(fd, filename)
         finally:
-            close_fd()
+            target.close()
 
     return _FdWriter(fd), finish
 
@@ -391,35 +406,26 @@ class DownloadSubmissionTask(ManagedSubmissionTask):
         plain = all(getattr(type(osutil), name) is getattr(OSUtils, name)
                     for name in ("open", "rename_file", "get_temp_filename", "remove_file"))
         if plain:
-            target = _unnamed_target(filename, size, coordinator)
-            if target is not None:
-                return target
+            unnamed = _unnamed_target(filename, size, coordinator)
+            if unnamed is not None:
+                return unnamed
         temp = osutil.get_temp_filename(filename)
         if type(osutil).open is not OSUtils.open:
             return DownloadSubmissionTask._custom_target(osutil, filename, temp, coordinator, slots)
         fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        closed = [False]
-
-        def close_fd() -> None:
-            if not closed[0]:
-                closed[0] = True
-                os.close(fd)
+        target = _SizedFd(fd, size)
 
         def discard() -> None:
-            close_fd()
+            target.close()
             osutil.remove_file(temp)
 
         coordinator.add_failure_cleanup(discard)
-        try:
-            os.ftruncate(fd, size)
-        except OSError:
-            pass
 
         def finish() -> None:
-            actual = os.fstat(fd).st_size
-            close_fd()
-            if actual != size:
-                raise _ShortRead("Downloaded %d bytes, expected %d" % (actual, size))
+            try:
+                target.check_size()
+            finally:
+                target.close()  # before the rename: Windows renames no open file
             osutil.rename_file(temp, filename)
 
         return _FdWriter(fd), finish

@@ -257,7 +257,7 @@ class _Worker:
                     break
                 if message[0] == "halt":  # an error outside any one file (an unsafe path)
                     owner._halt(message[1])
-                if message[0] == "done":
+                elif message[0] == "done":
                     _, key, error, total = message
                     item = self.held.pop(key)
                     owner._add_progress(total - self.reported)

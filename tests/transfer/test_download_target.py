@@ -77,3 +77,21 @@ def test_cancelled_mid_way_leaves_nothing(client, bucket, emu, tmp_path):
         with pytest.raises(CancelledError):
             future.result()
     assert os.listdir(str(tmp_path)) == []
+
+
+def test_where_unnamed_files_are_not_available_a_named_temporary_file_is_used(client, bucket, emu, tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.setattr(download, "_O_TMPFILE", 0)  # as on macOS, Windows, or without /proc
+    body = os.urandom(3 * MB)
+    client.put_object(Bucket=bucket, Key="k", Body=body)
+    gets = emu.faults.delay(0.6, times=None, method="GET", path="^/%s/k$" % bucket)
+    target = tmp_path / "k.bin"
+    with TransferManager(client) as manager:
+        future = manager.download(bucket, "k", str(target))
+        wait_for = time.monotonic() + 30
+        while gets.hits < 1 and time.monotonic() < wait_for:
+            time.sleep(0.02)
+        during = os.listdir(str(tmp_path))
+        future.result()
+    assert len(during) == 1 and during[0].startswith("k.bin.") and len(during[0]) == len("k.bin.") + 8
+    assert target.read_bytes() == body and os.listdir(str(tmp_path)) == ["k.bin"]
