@@ -895,17 +895,22 @@ class _InlineFiles:
 
     def _work(self) -> None:
         owner, limit = self._owner, self._limit
-        while True:
-            if owner._gate.paused:
-                owner._gate.wait()
-                limit.restart_window()
-            limit.acquire()
-            try:
+        held = False
+        try:
+            while True:
+                if not held:
+                    limit.acquire()
+                    held = True
+                if owner._gate.paused:
+                    owner._gate.wait()
+                    limit.restart_window()
                 item = None if owner._stopping() else self._next()
                 if item is None or not self.run_one(item):
                     limit.open()
                     return
-            finally:
+                held = limit.finished_one(item.size)  # False: the limit went down, wait for a slot again
+        finally:
+            if held:
                 limit.release()
 
     def run_one(self, item: TransferItem) -> bool:
