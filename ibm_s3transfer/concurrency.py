@@ -17,9 +17,10 @@ threads over the window's wall time.
   the limit while under a third of a core.
 * Between: hold. The rate of a short window swings by half on a busy machine, too much
   to steer by.
-* Above one core, or for files of 256 KiB and more on average: most of the CPU is spent
-  where the GIL is released (hashing, the kernel's send and receive), so the busy share
-  says little about contention. There the limit climbs on the files completed per
+* Above one core, for files of 256 KiB and more on average, or when most of the CPU so
+  far was system time (creating and writing files: downloads): most of the work runs
+  where the GIL is released (hashing, the kernel's file and socket calls), so the busy
+  share says little about contention. There the limit climbs on the files completed per
   second: one step at a time in the direction that completed more, reversing when a step
   made it worse, holding while the change is within the noise.
 
@@ -30,9 +31,25 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
-__all__ = ["AdaptiveLimit"]
+__all__ = ["AdaptiveLimit", "process_cpu_times"]
+
+try:
+    from resource import RUSAGE_SELF as _RUSAGE_SELF
+    from resource import getrusage as _getrusage
+except ImportError:  # Windows
+    _getrusage = None
+
+
+def process_cpu_times() -> Tuple[float, float]:
+    """(user, system) CPU seconds of this process, all threads. The sum is exact to the
+    microsecond; the split is sampled at the scheduler's tick, good over many windows.
+    Without ``getrusage``: (all CPU time, 0)."""
+    if _getrusage is None:
+        return time.process_time(), 0.0
+    usage = _getrusage(_RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime
 
 
 class AdaptiveLimit:
@@ -49,15 +66,18 @@ class AdaptiveLimit:
     # ... for files of this size on average, at most: larger ones spend their CPU mostly in
     # work that releases the GIL (hashing, sending), so busy says little about contention
     SMALL_FILE = 256 * 1024
+    # ... and while at most this share of the process's CPU so far was system time
+    KERNEL_SHARE = 0.5
 
     def __init__(self, cap: int, start: int = 1, clock: Callable[[], float] = time.monotonic,
-                 cpu_clock: Optional[Callable[[], float]] = time.process_time) -> None:
-        """``cpu_clock``: the process's CPU seconds (None: step on the completion rate alone)."""
+                 cpu_clock: Optional[Callable[[], Tuple[float, float]]] = process_cpu_times) -> None:
+        """``cpu_clock``: the process's (user, system) CPU seconds (None: step on the
+        completion rate alone)."""
         self.cap = max(1, int(cap))
         self.limit = max(1, min(int(start), self.cap))
         self._clock = clock
         self._cpu_clock = cpu_clock
-        self._window_cpu = cpu_clock() if cpu_clock is not None else 0.0
+        self._first_cpu = self._window_cpu = cpu_clock() if cpu_clock is not None else (0.0, 0.0)
         self._cond = threading.Condition()
         self._active = 0
         self._direction = 1
@@ -102,8 +122,8 @@ class AdaptiveLimit:
         busy = None
         if self._cpu_clock is not None:
             cpu = self._cpu_clock()
-            if self._bytes < self.SMALL_FILE * self._completed:
-                busy = (cpu - self._window_cpu) / elapsed
+            if self._bytes < self.SMALL_FILE * self._completed and not self._mostly_kernel(cpu):
+                busy = (sum(cpu) - sum(self._window_cpu)) / elapsed
             self._window_cpu = cpu
         self._step(self._completed / elapsed, busy)
         self._completed = 0
@@ -131,6 +151,12 @@ class AdaptiveLimit:
             self._window_start = self._clock()
             if self._cpu_clock is not None:
                 self._window_cpu = self._cpu_clock()
+
+    def _mostly_kernel(self, cpu: Tuple[float, float]) -> bool:
+        """Most of the CPU since the start went to system time (creating and writing files,
+        for downloads): that work runs in parallel, outside the GIL."""
+        user, system = cpu[0] - self._first_cpu[0], cpu[1] - self._first_cpu[1]
+        return system > self.KERNEL_SHARE * (user + system)
 
     def _step(self, rate: float, busy: Optional[float] = None) -> None:
         """Move the limit after a window: ``rate`` files/s, ``busy`` cores' worth of user CPU."""

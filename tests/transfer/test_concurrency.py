@@ -1,7 +1,7 @@
 """AdaptiveLimit: the gate that sizes the small-file workers of directory transfers."""
 import threading
 import time
-from typing import Optional
+from typing import Optional, Tuple
 
 from ibm_s3transfer.concurrency import AdaptiveLimit
 
@@ -14,7 +14,18 @@ class Clock:
         return self.now
 
 
-def run_window(limit: AdaptiveLimit, clock: Clock, files_per_second: float, cpu: Optional[Clock] = None,
+class CpuClock:
+    """(user, system) seconds: ``now`` is split by ``kernel_share``."""
+
+    def __init__(self, kernel_share: float = 0.2) -> None:
+        self.now = 0.0
+        self.kernel_share = kernel_share
+
+    def __call__(self) -> Tuple[float, float]:
+        return self.now * (1 - self.kernel_share), self.now * self.kernel_share
+
+
+def run_window(limit: AdaptiveLimit, clock: Clock, files_per_second: float, cpu: Optional[CpuClock] = None,
                busy: float = 0.0, size: int = 64 * 1024) -> None:
     """Complete one measuring window at the given rate, with the process ``busy`` cores' worth."""
     count = max(AdaptiveLimit.MIN_WINDOW_COMPLETIONS, 4 * limit.limit)
@@ -72,7 +83,7 @@ def test_stays_between_one_and_the_cap():
 
 
 def test_starts_at_one_and_doubles_while_the_files_wait_for_the_network():
-    clock, cpu = Clock(), Clock()
+    clock, cpu = Clock(), CpuClock()
     limit = AdaptiveLimit(cap=20, clock=clock, cpu_clock=cpu)
     assert limit.limit == 1
     seen = []
@@ -88,7 +99,7 @@ def test_starts_at_one_and_doubles_while_the_files_wait_for_the_network():
 
 
 def test_steps_down_while_the_interpreter_is_the_bottleneck_and_holds_between():
-    clock, cpu = Clock(), Clock()
+    clock, cpu = Clock(), CpuClock()
     limit = AdaptiveLimit(cap=20, start=6, clock=clock, cpu_clock=cpu)
     seen = []
     for rate in (200.0, 250.0, 150.0, 300.0, 200.0, 200.0, 200.0):  # the rate says nothing here
@@ -102,7 +113,7 @@ def test_steps_down_while_the_interpreter_is_the_bottleneck_and_holds_between():
 
 def test_climbs_on_the_rate_when_the_work_runs_in_parallel_or_the_files_are_large():
     # over one core's worth: work that releases the GIL runs on several cores
-    clock, cpu = Clock(), Clock()
+    clock, cpu = Clock(), CpuClock()
     limit = AdaptiveLimit(cap=20, start=2, clock=clock, cpu_clock=cpu)
     for _ in range(4):
         run_window(limit, clock, 100.0 * limit.limit, cpu, busy=1.6)
@@ -111,6 +122,12 @@ def test_climbs_on_the_rate_when_the_work_runs_in_parallel_or_the_files_are_larg
     limit = AdaptiveLimit(cap=20, start=2, clock=clock, cpu_clock=cpu)
     for _ in range(4):
         run_window(limit, clock, 10.0 * limit.limit, cpu, busy=1.0, size=4 * 1024 * 1024)
+    assert limit.limit == 6
+    # downloads: creating and writing files is system time, outside the GIL
+    clock, cpu = Clock(), CpuClock(kernel_share=0.65)
+    limit = AdaptiveLimit(cap=20, start=2, clock=clock, cpu_clock=cpu)
+    for _ in range(4):
+        run_window(limit, clock, 100.0 * limit.limit, cpu, busy=1.0)
     assert limit.limit == 6
 
 
@@ -134,7 +151,7 @@ def test_a_holder_keeps_its_slot_from_file_to_file_without_waking_a_waiter():
 
 
 def test_a_holder_gives_its_slot_up_when_the_limit_went_down():
-    clock, cpu = Clock(), Clock()
+    clock, cpu = Clock(), CpuClock()
     limit = AdaptiveLimit(cap=4, start=2, clock=clock, cpu_clock=cpu)
     limit.acquire()
     limit.acquire()  # two holders
