@@ -167,6 +167,8 @@ class _OrderedWriter:
 
 
 _O_TMPFILE = getattr(os, "O_TMPFILE", 0) if os.path.isdir("/proc/self/fd") else 0  # link() goes through /proc
+# downloads to a filename may use unnamed files (the file system may still refuse one)
+UNNAMED_FILES = bool(_O_TMPFILE)
 _PROC_FD = "/proc/self/fd/%d"
 
 

@@ -15,14 +15,13 @@ worker stops between files, and a cancelled download leaves no temporary file).
 
 How many workers (``workers_for``): ``processes`` of the transfer if given (the number
 of processes in all, this one included: 1 means none), else ``IBM_COS_TRANSFER_PROCESSES``,
-else, for uploads, one fewer than the CPUs this process may use, at most 4, and one per
-400 small files (a worker is ready after a fraction of a second, in which this process
-moves a few hundred). Downloads get workers only when asked: much of a small download's
-cost is creating its file in the kernel, which extra processes do not make cheaper.
-Measured on a 2-core machine, 1,000 files of 64 KiB: uploads 1.3x faster with a worker;
-downloads into named temporary files 15% slower on ext4 (creating and renaming under the
-folder's lock), into unnamed ones (O_TMPFILE, see ibm_s3transfer.download) 2-14% faster
-for 10-25% more CPU.
+else one fewer than the CPUs this process may use, at most 4, and one per 400 small files
+(a worker is ready after a fraction of a second, in which this process moves a few
+hundred). For downloads that automatic count applies where the files are created
+unnamed (Linux's O_TMPFILE, see ibm_s3transfer.download); elsewhere only when asked: named
+temporary files are created and renamed under the folder's lock, and there workers
+made downloads 15% slower. Measured on a 2-core machine, 1,000 files of 64 KiB: uploads
+1.3-1.6x faster with a worker, downloads (unnamed files) 1.3-1.4x.
 Workers are used only when the client can be built again from what it was made with
 (HMAC keys, or an IAM API key, and no event handlers of the user's on its requests, such
 as a Stubber) and no bandwidth ceiling is set; otherwise, or if a worker cannot start,
@@ -317,7 +316,9 @@ class ProcessFiles:
     def maybe(cls, owner: Any, plan: Any, inline: Any, small_files: int,
               processes: Optional[int]) -> Optional["ProcessFiles"]:
         """Workers for ``inline``'s files (an ``_InlineFiles``), or None (see the module documentation)."""
-        workers = workers_for(processes, small_files, automatic=plan.direction == "upload")
+        from ibm_s3transfer.download import UNNAMED_FILES
+
+        workers = workers_for(processes, small_files, automatic=plan.direction == "upload" or UNNAMED_FILES)
         if not workers or owner._config.max_bandwidth or not sys.executable or getattr(sys, "frozen", False):
             return None
         try:

@@ -176,7 +176,7 @@ def test_how_many_workers(monkeypatch):
     assert procfiles.workers_for(3, 10) == 2  # asked for: 3 processes in all
     assert procfiles.workers_for(1, 10000) == 0
     assert procfiles.workers_for(8, 6) == 3  # at least two files each
-    assert procfiles.workers_for(None, 10000, automatic=False) == 0  # downloads: only when asked
+    assert procfiles.workers_for(None, 10000, automatic=False) == 0  # (downloads without unnamed files): only when asked
     assert procfiles.workers_for(2, 10000, automatic=False) == 1
     monkeypatch.setenv(procfiles.ENV_PROCESSES, "2")
     assert procfiles.workers_for(None, 10) == 1
