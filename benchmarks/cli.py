@@ -18,9 +18,12 @@ Operations, each a fresh process of the tool, timed by wall clock:
 * ``sync down``: ``sync s3://bench/tree/<workload>/ DIR`` into an empty directory;
 * ``resync down``: the same again, nothing to transfer (each tool's own size/time rule).
 
-All tools use HMAC keys from the environment and ``--endpoint-url``; each runs with its own
-default concurrency (``cos`` 10 requests and 20 files at once; s5cmd 256 workers; aws 10
-requests). The sides run alternately within each round; the table shows medians and the
+Each download of the small tree goes into a folder of its own, removed at the end of the
+workload, not between runs (on a journal-less ext4, such as this project's CI machines,
+creating 1,000 files right after deleting 1,000 costs several times the system time: see
+``directories.py``). All tools use HMAC keys from the environment and
+``--endpoint-url``; each runs with its own default concurrency (``cos`` 10 requests and 20
+files at once; s5cmd 256 workers; aws 10 requests). The sides run alternately within each round; the table shows medians and the
 speed ratios ``cos``/s5cmd and ``cos``/aws (> 1: ``cos`` is faster). Targets (issue 15), on
 the small-file tree: ``cos`` ≥ 0.8× s5cmd and ≥ 3× aws.
 """
@@ -47,6 +50,7 @@ WORKLOADS = {"small": (1000, 64 * KiB), "large": (4, 256 * MiB)}
 QUICK = {"small": (50, 64 * KiB), "large": (2, 16 * MiB)}
 OPS = ["cp up", "cp down", "sync up", "sync down", "resync down"]
 TARGETS = {("small", "s5cmd"): 0.8, ("small", "aws"): 3.0}
+KEEP_DOWNLOADS_BYTES = 256 * MiB  # downloads up to this size stay until the workload ends
 
 
 class Responder:
@@ -165,27 +169,33 @@ def main(argv: Optional[List[str]] = None) -> int:
         for name, (count, size) in workloads.items():
             source = os.path.join(scratch, "src-" + name)
             make_tree(source, count, size)
+            keep = count * size <= KEEP_DOWNLOADS_BYTES
             for round_no in range(rounds):
                 for op in OPS:
                     for side, program in sides:
-                        target = os.path.join(scratch, "dst-%s-%s" % (side, op.replace(" ", "-")))
+                        def folder(kind: str) -> str:
+                            base = "dst-%s-%s" % (side, kind)
+                            return os.path.join(scratch, base + ("-r%d" % round_no if keep else ""))
+
+                        target = folder(op.replace(" ", "-"))
                         if op != "resync down":
                             shutil.rmtree(target, ignore_errors=True)
                             os.makedirs(target)
                         remote = "bench/tree/%s/" % name if op.endswith("down") else \
                             "bench/%s-%s-%d/" % (op.replace(" ", "-"), side, round_no)
                         local = source if op.endswith("up") else (
-                            os.path.join(scratch, "dst-%s-sync-down" % side) if op == "resync down" else target)
+                            folder("sync-down") if op == "resync down" else target)
                         elapsed = run_with(responder, lambda endpoint: command(side, program, endpoint, op, local, remote),
                                            env)
                         if op in ("cp down", "sync down") and round_no == 0:
                             check_download(local, "tree/%s" % name, count, size)
                         samples.setdefault((name, op, side), []).append(elapsed)
-                        if op == "cp down":
+                        if op == "cp down" and not keep:
                             shutil.rmtree(target, ignore_errors=True)
             shutil.rmtree(source, ignore_errors=True)
-            for side, _ in sides:
-                shutil.rmtree(os.path.join(scratch, "dst-%s-sync-down" % side), ignore_errors=True)
+            for entry in os.listdir(scratch):
+                if entry.startswith("dst-"):
+                    shutil.rmtree(os.path.join(scratch, entry), ignore_errors=True)
     finally:
         responder.stop()
         shutil.rmtree(scratch, ignore_errors=True)

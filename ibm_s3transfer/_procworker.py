@@ -23,6 +23,17 @@ def _build_client(recipe: Tuple[Optional[str], Any]) -> Any:
     return build_client(Session(profile=profile), arguments)
 
 
+def _warm() -> None:
+    """What every client build needs, done while the setup has not come yet (a prestarted
+    worker waits for it): the S3 model, parsed once per process."""
+    from ibm_botocore.session import Session
+
+    try:
+        Session().get_service_model("s3")
+    except Exception:  # (the build itself will say what is wrong)
+        pass
+
+
 def main() -> None:
     """Run by a worker process: files in from stdin, results out on stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which cancels
@@ -30,7 +41,11 @@ def main() -> None:
     outbox = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to stderr, not into the messages
     lock = threading.Lock()
-    setup = pickle.load(inbox)
+    _warm()
+    try:
+        setup = pickle.load(inbox)
+    except (EOFError, OSError, pickle.UnpicklingError):
+        os._exit(0)  # started ahead and not needed (or the parent is gone)
     logging.getLogger("ibm_s3transfer").setLevel(setup["log_level"])
     direction, bucket, prefix, directory = setup["plan"]
     plan = DirectoryPlan(direction, bucket, prefix, directory)

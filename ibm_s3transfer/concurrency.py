@@ -36,19 +36,18 @@ from typing import Callable, Optional, Tuple
 __all__ = ["AdaptiveLimit", "process_cpu_times"]
 
 try:
-    from resource import RUSAGE_SELF as _RUSAGE_SELF
-    from resource import getrusage as _getrusage
+    import resource
 except ImportError:  # Windows
-    _getrusage = None
+    resource = None  # type: ignore[assignment]
 
 
 def process_cpu_times() -> Tuple[float, float]:
     """(user, system) CPU seconds of this process, all threads. The sum is exact to the
     microsecond; the split is sampled at the scheduler's tick, good over many windows.
     Without ``getrusage``: (all CPU time, 0)."""
-    if _getrusage is None:
+    if resource is None:
         return time.process_time(), 0.0
-    usage = _getrusage(_RUSAGE_SELF)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime, usage.ru_stime
 
 

@@ -30,6 +30,7 @@ and stdout pipes; keys travel only there (never in arguments or the environment)
 """
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import logging
 import os
@@ -41,7 +42,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ProcessFiles", "workers_for", "client_recipe"]
+__all__ = ["ProcessFiles", "workers_for", "client_recipe", "prestart"]
 
 ENV_PROCESSES = "IBM_COS_TRANSFER_PROCESSES"
 MAX_AUTO_WORKERS = 4
@@ -168,6 +169,75 @@ def _send(stream: Any, lock: threading.Lock, message: Any) -> bool:
         return _write(stream, message)
 
 
+def _spawn() -> Optional["subprocess.Popen[bytes]"]:
+    """A new worker process (it imports the SDK, then waits for its setup), or None."""
+    # the parent's import path, as it is (not the current directory that -c would add)
+    code = "import sys; sys.path[:] = %r\nfrom ibm_s3transfer._procworker import main; main()" % (
+        [os.path.abspath(entry or os.curdir) for entry in sys.path],)
+    try:
+        return subprocess.Popen([sys.executable, *_interpreter_flags(), "-c", code],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    except OSError as exc:
+        logger.debug("A worker process did not start (%s); the files stay in this process", exc)
+        return None
+
+
+_prestarted: List["subprocess.Popen[bytes]"] = []
+_prestarted_lock = threading.Lock()
+
+
+def prestart(count: Optional[int] = None) -> int:
+    """Start worker processes now, before a directory transfer knows it wants them: a
+    worker takes about 0.1 s to import the SDK, which then overlaps with this process's own
+    start (what ``cos`` does for recursive transfers). The next transfers that use workers
+    take these first; any left over are ended at exit (closing their input). ``count``
+    defaults to one if there is a spare CPU (more are started as needed). Returns how many
+    were started: none where workers are not used (one CPU, ``IBM_COS_TRANSFER_PROCESSES=1``,
+    a frozen program)."""
+    if count is None:
+        count = min(1, workers_for(None, sys.maxsize))  # (IBM_COS_TRANSFER_PROCESSES=1: none)
+    if count <= 0 or not sys.executable or getattr(sys, "frozen", False):
+        return 0
+    started = 0
+    for _ in range(count):
+        proc = _spawn()
+        if proc is None:
+            break
+        with _prestarted_lock:
+            if not _prestarted:
+                atexit.register(_end_prestarted)
+            _prestarted.append(proc)
+        started += 1
+    return started
+
+
+def _take_prestarted() -> Optional["subprocess.Popen[bytes]"]:
+    with _prestarted_lock:
+        while _prestarted:
+            proc = _prestarted.pop(0)
+            if proc.poll() is None:
+                return proc
+    return None
+
+
+def _end_prestarted() -> None:
+    with _prestarted_lock:
+        left = list(_prestarted)
+        del _prestarted[:]
+    for proc in left:
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+    for proc in left:
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class _Worker:
     """One worker process, seen from the parent: a thread feeds it files and accounts for them."""
 
@@ -197,17 +267,11 @@ class _Worker:
                 _write(self.proc.stdin, (state,))  # type: ignore[union-attr]
 
     def _start(self) -> bool:
-        # the parent's import path, as it is (not the current directory that -c would add)
-        code = "import sys; sys.path[:] = %r\nfrom ibm_s3transfer._procworker import main; main()" % (
-            [os.path.abspath(entry or os.curdir) for entry in sys.path],)
         with self.pool.lock:
             if self.pool.closing:
                 return False
-            try:
-                self.proc = subprocess.Popen([sys.executable, *_interpreter_flags(), "-c", code],
-                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            except OSError as exc:
-                logger.debug("A worker process did not start (%s); the files stay in this process", exc)
+            self.proc = _take_prestarted() or _spawn()
+            if self.proc is None:
                 return False
         owner, plan = self.pool.owner, self.pool.plan
         with self.lock:  # the gate's state and the setup that carries it, against gate_moved

@@ -64,6 +64,7 @@ def run(args: object) -> int:
     from ._commands import COMMANDS, Context
     from ._output import Output
     from ._paths import UsageError
+    from ._tree import prestart_workers
 
     debug = bool(getattr(args, "debug", False))
     if debug:
@@ -74,6 +75,7 @@ def run(args: object) -> int:
         signal.signal(signal.SIGTERM, _terminate)
     context = None
     try:
+        prestart_workers(args)
         context = Context(args, out)
         COMMANDS[args.command](context)  # type: ignore[attr-defined]
     except UsageError as exc:

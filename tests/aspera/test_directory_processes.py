@@ -220,3 +220,39 @@ def _running(pid):
             return "\nState:\tZ" not in status.read()
     except FileNotFoundError:
         return False
+
+
+def test_a_prestarted_worker_is_taken_by_the_next_transfer(client, bucket, emu, tmp_path):
+    src = str(tmp_path / "src")
+    data = small_tree(src, count=40)
+    assert procfiles.prestart(1) == 1
+    prestarted = list(procfiles._prestarted)
+    assert len(prestarted) == 1 and prestarted[0].poll() is None  # waiting for its setup
+    emu.faults.delay(0.1, times=None, path="^/%s/p/" % bucket)
+    transfer, summary = run(client, plan_upload(src, bucket, "p"), processes=2, max_concurrent_files=2)
+    assert procfiles._prestarted == []
+    assert [worker.proc for worker in transfer._workers.workers] == prestarted  # that very process
+    assert transfer.worker_files > 0 and prestarted[0].returncode == 0
+    assert summary.files_transferred == len(data)
+    assert objects(client, bucket) == {"p/" + k: v for k, v in data.items()}
+
+
+def test_prestart_respects_the_process_setting(monkeypatch):
+    monkeypatch.setenv(procfiles.ENV_PROCESSES, "1")
+    assert procfiles.prestart() == 0 and procfiles._prestarted == []
+    assert procfiles.prestart(0) == 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_an_unused_prestarted_worker_ends_with_its_parent_quietly(tmp_path):
+    script = textwrap.dedent("""
+        from ibm_s3transfer import procfiles
+        assert procfiles.prestart(1) == 1
+        print(procfiles._prestarted[0].pid, flush=True)
+    """)
+    parent = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=60)
+    assert parent.returncode == 0, parent.stderr
+    pid = int(parent.stdout)
+    assert not _running(pid)  # the parent waited for it at exit
+    assert parent.stderr == ""  # no traceback from a worker that got no setup
