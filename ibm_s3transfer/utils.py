@@ -10,6 +10,7 @@ import logging
 import os
 import stat
 import threading
+import time
 from typing import Any, Callable, Dict, List, Optional
 
 from ibm_s3transfer.crc import (  # noqa: F401  (re-exported: importable from here before crc.py existed)
@@ -122,22 +123,72 @@ def pread_into(fd: int, view: memoryview, offset: int) -> int:
     return total
 
 
-# At most this much per pwrite. Larger writes let the kernel back the page cache with large
-# folios, whose allocation is erratic where memory is fragmented or was handed back to a VM's
-# host. Measured on a 2-core VM (Linux 6.18, ext4), the 4 x 256 MiB directory download in
-# benchmarks/directories.py, alternating with ibm-cos-sdk and s5cmd: 1 MiB writes 480-614
-# MB/s at 2.0-2.6 CPU-s/GiB, 256 KiB writes 557-666 MB/s at 2.0-2.2, 32 KiB writes (s5cmd's
-# size) 1304-1716 MB/s at 0.76-0.99 in all six rounds. The extra syscalls cost less.
-PWRITE_SLICE = 32 * 1024
+# Slices for pwrite. Large writes let the kernel back the page cache with large folios,
+# whose allocation is erratic where memory is fragmented or was handed back to a VM's
+# host; then small writes cost far less. Where memory is not, large writes cost less (fewer
+# calls). Measured on a 2-core VM (Linux 6.18, ext4), 4 x 256 MiB directory downloads: one
+# day 1 MiB writes ran at 480-614 MB/s and 2.0-2.6 CPU-s/GiB, 32 KiB writes (s5cmd's size)
+# at 1304-1716 MB/s and 0.76-0.99; another day 1 MiB writes at 2159-2297 MB/s and
+# 0.57-0.63, 32 KiB at 1733-1848 and 0.71-0.74. So the process measures both and uses the
+# one that costs less per byte (see _SliceChooser).
+PWRITE_SLICE = 32 * 1024  # the small slice
+PWRITE_LARGE = 1024 * 1024  # the large one
+
+
+class _SliceChooser:
+    """The pwrite slice that costs less CPU per byte (the writing thread's CPU time: the
+    kernel's copy and page-cache allocation, not the wait for the GIL afterwards), by
+    measuring: the size in use keeps a moving average of its writes; the other is tried
+    again after every 64 MiB (the machine's state changes), and that latest reading is its
+    cost. Shared by every thread: a lost update is harmless."""
+
+    PROBE_BYTES = 64 * 1024 * 1024
+    SMOOTHING = 0.25
+
+    def __init__(self) -> None:
+        self.cost: Dict[int, Optional[float]] = {PWRITE_SLICE: None, PWRITE_LARGE: None}
+        self.since_probe = 0
+
+    def choose(self) -> int:
+        small, large = self.cost[PWRITE_SLICE], self.cost[PWRITE_LARGE]
+        if small is None:
+            return PWRITE_SLICE
+        if large is None:
+            return PWRITE_LARGE
+        best, other = (PWRITE_SLICE, PWRITE_LARGE) if small <= large else (PWRITE_LARGE, PWRITE_SLICE)
+        if self.since_probe >= self.PROBE_BYTES:
+            self.since_probe = 0
+            return other
+        return best
+
+    def record(self, size: int, written: int, seconds: float) -> None:
+        if written < PWRITE_SLICE:  # a short tail says more about the call than the bytes
+            return
+        self.since_probe += written
+        per_byte = seconds / written
+        old = self.cost[size]
+        other = self.cost[PWRITE_LARGE if size == PWRITE_SLICE else PWRITE_SLICE]
+        if old is None or (other is not None and old > other):
+            self.cost[size] = per_byte  # a probe of the dearer size: its latest reading counts
+        else:
+            self.cost[size] = old + self.SMOOTHING * (per_byte - old)
+
+
+_slices = _SliceChooser()
 
 
 def pwrite_all(fd: int, view: Any, offset: int) -> None:
-    """Write all of ``view`` to ``fd`` at ``offset`` (in slices of ``PWRITE_SLICE``)."""
+    """Write all of ``view`` to ``fd`` at ``offset``, in slices of the size that currently
+    costs less (``PWRITE_SLICE`` or ``PWRITE_LARGE``)."""
     view = memoryview(view)
     if view.ndim != 1 or view.itemsize != 1:
         view = view.cast("B")
+    clock, chooser = time.thread_time, _slices
     while len(view):
-        written = os.pwrite(fd, view[:PWRITE_SLICE], offset)
+        size = chooser.choose()
+        started = clock()
+        written = os.pwrite(fd, view[:size], offset)
+        chooser.record(size, written, clock() - started)
         view = view[written:]
         offset += written
 
