@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 __all__ = ["AdaptiveLimit", "process_cpu_times"]
 
@@ -42,13 +42,17 @@ except ImportError:  # Windows
 
 
 def process_cpu_times() -> Tuple[float, float]:
-    """(user, system) CPU seconds of this process, all threads. The sum is exact to the
-    microsecond; the split is sampled at the scheduler's tick, good over many windows.
-    Without ``getrusage``: (all CPU time, 0)."""
-    if resource is None:
-        return time.process_time(), 0.0
+    """(user, system) CPU seconds of this process, all threads (``getrusage``: the sum is
+    exact to the microsecond; the split is sampled at the scheduler's tick, good over many
+    windows)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime, usage.ru_stime
+
+
+# Where there is no getrusage (Windows), process times advance in ticks of about 16 ms,
+# too coarse for a 20 ms window: the limit steps on the completion rate alone there.
+DEFAULT_CPU_CLOCK: Optional[Callable[[], Tuple[float, float]]] = process_cpu_times if resource is not None else None
+_DEFAULT: Any = object()
 
 
 class AdaptiveLimit:
@@ -69,9 +73,11 @@ class AdaptiveLimit:
     KERNEL_SHARE = 0.5
 
     def __init__(self, cap: int, start: int = 1, clock: Callable[[], float] = time.monotonic,
-                 cpu_clock: Optional[Callable[[], Tuple[float, float]]] = process_cpu_times) -> None:
+                 cpu_clock: Optional[Callable[[], Tuple[float, float]]] = _DEFAULT) -> None:
         """``cpu_clock``: the process's (user, system) CPU seconds (None: step on the
-        completion rate alone)."""
+        completion rate alone; default ``DEFAULT_CPU_CLOCK``)."""
+        if cpu_clock is _DEFAULT:
+            cpu_clock = DEFAULT_CPU_CLOCK
         self.cap = max(1, int(cap))
         self.limit = max(1, min(int(start), self.cap))
         self._clock = clock
