@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 DESCRIPTION = """\
 A command line for IBM Cloud Object Storage (and other S3-compatible stores), built on
@@ -271,8 +271,27 @@ def build_parser() -> argparse.ArgumentParser:
 _OPAQUE_VALUES = ("--api-key",)
 
 
-def _join_opaque_values(argv: Sequence[str]) -> List[str]:
-    """``--api-key VALUE`` as ``--api-key=VALUE``, whatever VALUE starts with."""
+def _long_options(parser: argparse.ArgumentParser) -> Set[str]:
+    """Every ``--option`` of ``parser`` and of its commands."""
+    found: Set[str] = set()
+    for action in parser._actions:
+        found.update(option for option in action.option_strings if option.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _long_options(sub)
+    return found
+
+
+def _join_opaque_values(argv: Sequence[str], options: Iterable[str] = _OPAQUE_VALUES) -> List[str]:
+    """``--api-key VALUE`` as ``--api-key=VALUE``, whatever VALUE starts with (also for an
+    abbreviation argparse would accept, such as ``--api``: a prefix of no other option)."""
+    options = set(options)
+    spellings = set(_OPAQUE_VALUES)
+    for name in _OPAQUE_VALUES:
+        for end in range(3, len(name)):
+            prefix = name[:end]
+            if not any(other.startswith(prefix) for other in options if other != name):
+                spellings.add(prefix)
     joined: List[str] = []
     tokens = iter(argv)
     for token in tokens:
@@ -280,7 +299,7 @@ def _join_opaque_values(argv: Sequence[str]) -> List[str]:
             joined.append(token)
             joined.extend(tokens)
             break
-        if token in _OPAQUE_VALUES:
+        if token in spellings:
             value = next(tokens, None)
             if value is None:
                 joined.append(token)  # argparse reports the missing value
@@ -292,7 +311,7 @@ def _join_opaque_values(argv: Sequence[str]) -> List[str]:
 
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser = build_parser()
-    args = parser.parse_args(_join_opaque_values(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(_join_opaque_values(sys.argv[1:] if argv is None else argv, _long_options(parser)))
     if not getattr(args, "command", None):
         parser.print_help()
         parser.exit(2)

@@ -95,6 +95,9 @@ def test_an_api_key_that_starts_with_a_dash(cos, emu, bucket, client):
     assert out.split()[-1] == "k"
     out = cos.ok("--api-key", key, "--auth-endpoint", emu.auth_endpoint, "cat", "cos://%s/k" % bucket, env=no_hmac)
     assert out == "v"
+    # an abbreviation argparse accepts (a prefix of no other option) takes such a value too
+    out = cos.ok("--api", key, "--auth-endpoint", emu.auth_endpoint, "cat", "cos://%s/k" % bucket, env=no_hmac)
+    assert out == "v"
     proc = cos("ls", "cos://" + bucket, "--api-key", env=no_hmac)
     assert proc.returncode == 2 and "--api-key: expected one argument" in _one_line(proc.stderr)
 
