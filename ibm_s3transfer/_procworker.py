@@ -23,6 +23,34 @@ def _build_client(recipe: Tuple[Optional[str], Any]) -> Any:
     return build_client(Session(profile=profile), arguments)
 
 
+class _ToParent(logging.Handler):
+    """Sends each log record to the parent, which handles it with the user's logging setup
+    (message already formatted; a traceback as text)."""
+
+    def __init__(self, outbox: Any, lock: threading.Lock) -> None:
+        super().__init__()
+        self._outbox = outbox
+        self._lock = lock
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            fields = dict(record.__dict__)
+            fields["msg"] = record.getMessage()
+            fields["args"] = None
+            if record.exc_info:
+                fields["exc_text"] = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            fields["exc_info"] = None
+            fields["processName"] = "ibm_s3transfer-worker-%d" % os.getpid()
+            fields = {key: value for key, value in fields.items() if _picklable_value(value)}
+            _send(self._outbox, self._lock, ("log", fields))
+        except Exception:
+            self.handleError(record)
+
+
+def _picklable_value(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool, tuple))
+
+
 def _warm() -> None:
     """What every client build needs, done while the setup has not come yet (a prestarted
     worker waits for it): the S3 model, parsed once per process."""
@@ -46,7 +74,9 @@ def main() -> None:
         setup = pickle.load(inbox)
     except (EOFError, OSError, pickle.UnpicklingError):
         os._exit(0)  # started ahead and not needed (or the parent is gone)
-    logging.getLogger("ibm_s3transfer").setLevel(setup["log_level"])
+    for name, level in setup["log_levels"].items():
+        logging.getLogger(name).setLevel(level)
+    logging.getLogger().addHandler(_ToParent(outbox, lock))
     direction, bucket, prefix, directory = setup["plan"]
     plan = DirectoryPlan(direction, bucket, prefix, directory)
     arguments: Dict[str, Any] = {}

@@ -58,6 +58,8 @@ _REQUEST_EVENTS = (
     "before-sign", "before-send", "needs-retry", "after-call", "after-call-error",
 )
 _OPERATIONS = ("PutObject", "GetObject", "HeadObject")
+# a worker logs at this process's levels for these, and its records come back here
+_LOGGERS = ("ibm_s3transfer", "ibm_botocore", "ibm_boto3")
 
 
 def _usable_cpus() -> int:
@@ -169,6 +171,12 @@ def _send(stream: Any, lock: threading.Lock, message: Any) -> bool:
         return _write(stream, message)
 
 
+def _log_here(fields: Dict[str, Any]) -> None:
+    """A worker's log record, handled by this process's loggers and handlers."""
+    record = logging.makeLogRecord(fields)
+    logging.getLogger(record.name).handle(record)
+
+
 def _spawn() -> Optional["subprocess.Popen[bytes]"]:
     """A new worker process (it imports the SDK, then waits for its setup), or None."""
     # the parent's import path, as it is (not the current directory that -c would add)
@@ -278,7 +286,7 @@ class _Worker:
             self.accepting = _write(self.proc.stdin, {
                 "recipe": self.pool.recipe, "config": owner._config, "max_files": owner._max_files,
                 "plan": (plan.direction, plan.bucket, plan.prefix, plan.directory), "paused": owner._gate.paused,
-                "log_level": logging.getLogger("ibm_s3transfer").getEffectiveLevel(),
+                "log_levels": {name: logging.getLogger(name).getEffectiveLevel() for name in _LOGGERS},
             })
         return self.accepting
 
@@ -304,7 +312,11 @@ class _Worker:
             if not self._start():
                 return
             stdout: Any = self.proc.stdout  # type: ignore[union-attr]
-            if pickle.load(stdout) != ("ready",):
+            message = pickle.load(stdout)
+            while message[0] == "log":  # (building its client)
+                _log_here(message[1])
+                message = pickle.load(stdout)
+            if message != ("ready",):
                 return
             self.started = True
             with owner._lock:
@@ -318,7 +330,9 @@ class _Worker:
                 message = pickle.load(stdout)
                 if message[0] == "finished":
                     break
-                if message[0] == "halt":  # an error outside any one file (an unsafe path)
+                if message[0] == "log":
+                    _log_here(message[1])
+                elif message[0] == "halt":  # an error outside any one file (an unsafe path)
                     owner._halt(message[1])
                 elif message[0] == "done":
                     _, key, error, total = message

@@ -256,3 +256,19 @@ def test_an_unused_prestarted_worker_ends_with_its_parent_quietly(tmp_path):
     pid = int(parent.stdout)
     assert not _running(pid)  # the parent waited for it at exit
     assert parent.stderr == ""  # no traceback from a worker that got no setup
+
+
+def test_a_workers_log_records_reach_this_process_handlers(client, bucket, emu, tmp_path, caplog):
+    import logging
+
+    src = str(tmp_path / "src")
+    data = small_tree(src, count=40)
+    emu.faults.delay(0.1, times=None, path="^/%s/p/" % bucket)
+    with caplog.at_level(logging.DEBUG, logger="ibm_botocore"):
+        transfer, summary = run(client, plan_upload(src, bucket, "p"), processes=2, max_concurrent_files=2)
+    assert transfer.worker_files > 0 and summary.files_transferred == len(data)
+    pid = transfer._workers.workers[0].proc.pid
+    theirs = [r for r in caplog.records if r.processName == "ibm_s3transfer-worker-%d" % pid]
+    assert theirs, "no record came back from the worker"
+    assert {r.name.split(".")[0] for r in theirs} == {"ibm_botocore"}  # at the levels of this process
+    assert all(isinstance(r.getMessage(), str) and r.args is None for r in theirs)
