@@ -11,7 +11,8 @@ files it is handed, a batch at a time, from the list the parent's own threads al
 from. Results and byte counts come back per file; the parent does the accounting, so
 ``files_done``, ``errors``, progress, ``fail_fast``, ``pause()``, ``resume()`` and
 ``cancel()`` behave as without workers (pause and cancel are passed on at once; a
-worker stops between files, and a cancelled download leaves no temporary file).
+worker stops between files, and a cancelled download leaves no temporary file). Log
+records come back too, at this process's levels, and go to its handlers.
 
 How many workers (``workers_for``): ``processes`` of the transfer if given (the number
 of processes in all, this one included: 1 means none), else ``IBM_COS_TRANSFER_PROCESSES``,
