@@ -131,9 +131,8 @@ def test_climbs_on_the_rate_when_the_work_runs_in_parallel_or_the_files_are_larg
     assert limit.limit == 6
 
 
-def test_a_holder_keeps_its_slot_from_file_to_file_without_waking_a_waiter():
-    limit = AdaptiveLimit(cap=4, start=1, cpu_clock=None)
-    limit.acquire()
+def waiter(limit: AdaptiveLimit) -> Tuple[threading.Thread, threading.Event]:
+    """A thread that takes a slot, and the event it sets once it has one."""
     entered = threading.Event()
 
     def second() -> None:
@@ -142,6 +141,13 @@ def test_a_holder_keeps_its_slot_from_file_to_file_without_waking_a_waiter():
 
     thread = threading.Thread(target=second, daemon=True)
     thread.start()
+    return thread, entered
+
+
+def test_a_holder_keeps_its_slot_from_file_to_file_without_waking_a_waiter():
+    limit = AdaptiveLimit(cap=4, start=1, cpu_clock=None)
+    limit.acquire()
+    thread, entered = waiter(limit)
     for _ in range(5):
         assert limit.finished_one(1024) is True  # the holder carries on
     assert not entered.wait(0.2)  # and the waiter was not let in
@@ -168,14 +174,7 @@ def test_a_holder_gives_its_slot_up_when_the_limit_went_down():
 def test_acquire_waits_for_a_free_slot_and_open_lets_everyone_through():
     limit = AdaptiveLimit(cap=4, start=1)
     limit.acquire()
-    entered = threading.Event()
-
-    def second() -> None:
-        limit.acquire()
-        entered.set()
-
-    thread = threading.Thread(target=second, daemon=True)
-    thread.start()
+    thread, entered = waiter(limit)
     assert not entered.wait(0.2)  # the only slot is held
     limit.release()
     assert entered.wait(5)
