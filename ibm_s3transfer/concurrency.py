@@ -164,7 +164,8 @@ class AdaptiveLimit:
         return system > self.KERNEL_SHARE * (user + system)
 
     def _step(self, rate: float, busy: Optional[float] = None) -> None:
-        """Move the limit after a window: ``rate`` files/s, ``busy`` cores' worth of user CPU."""
+        """Move the limit after a window: ``rate`` files/s, ``busy`` cores' worth of CPU (None:
+        not a measure of contention here)."""
         previous = self._previous
         self._previous = rate
         if busy is not None and busy <= self.ONE_CORE:

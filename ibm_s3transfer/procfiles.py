@@ -199,7 +199,7 @@ def prestart(count: Optional[int] = None) -> int:
     """Start worker processes now, before a directory transfer knows it wants them: a
     worker takes about 0.1 s to import the SDK, which then overlaps with this process's own
     start (what ``cos`` does for recursive transfers). The next transfers that use workers
-    take these first; any left over are ended at exit (closing their input). ``count``
+    take these first; any left over are killed at exit (they hold nothing). ``count``
     defaults to one if there is a spare CPU (more are started as needed). Returns how many
     were started: none where workers are not used (one CPU, ``IBM_COS_TRANSFER_PROCESSES=1``,
     a frozen program)."""
@@ -230,21 +230,22 @@ def _take_prestarted() -> Optional["subprocess.Popen[bytes]"]:
 
 
 def _end_prestarted() -> None:
+    """At exit: workers that were never used are killed, not waited for (one may still be
+    importing; it holds no files and no setup)."""
     with _prestarted_lock:
         left = list(_prestarted)
         del _prestarted[:]
     for proc in left:
+        try:
+            proc.kill()
+        except OSError:
+            pass
         for stream in (proc.stdin, proc.stdout):
             try:
                 stream.close()  # type: ignore[union-attr]
             except OSError:
                 pass
-    for proc in left:
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        proc.wait()
 
 
 class _Worker:
