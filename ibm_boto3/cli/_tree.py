@@ -101,14 +101,16 @@ def unchanged(source_size: int, source_time: float, dest_size: Optional[int], de
 
 # -- running a plan on the directory engine --------------------------------------------------------
 def prestart_workers(args: Any) -> None:
-    """``cp``/``mv --recursive`` between a directory and COS: start a worker process for the
-    small files now, so that its 0.1 s of start-up overlaps with ours (client, listing,
-    plan). Uploads only from a directory with enough files to get a worker; not for
-    ``sync``, which often has little or nothing to transfer: an unused worker costs about
-    0.05 s."""
+    """A recursive transfer between a directory and COS that will move many files: start a
+    worker process for the small files now, so that its 0.1 s of start-up overlaps with
+    ours (client, listing, plan). ``cp``/``mv --recursive``: downloads, and uploads from a
+    directory of 400 files or more; ``sync``: downloads into an empty or new directory
+    (everything is transferred). Other syncs often have little or nothing to do, and an
+    unused worker costs about 0.05 s."""
     from ._paths import Local, Remote, parse
 
-    if args.command not in ("cp", "mv") or not args.recursive or args.dryrun or args.processes == 1:
+    recursive = args.command == "sync" or (args.command in ("cp", "mv") and args.recursive)
+    if not recursive or args.dryrun or args.processes == 1:
         return
     try:
         source, destination = parse(args.source), parse(args.destination)
@@ -118,13 +120,17 @@ def prestart_workers(args: Any) -> None:
         return
     from ibm_s3transfer.procfiles import FILES_PER_WORKER, prestart
 
-    if isinstance(source, Local) and not _has_files(source.path, FILES_PER_WORKER):
+    if isinstance(source, Local):
+        if args.command == "sync" or not _has_files(source.path, FILES_PER_WORKER):
+            return
+    elif args.command == "sync" and isinstance(destination, Local) and _has_files(destination.path, 1):
         return
     prestart(None if args.processes is None else 1)
 
 
 def _has_files(directory: str, count: int) -> bool:
-    """Whether ``directory`` holds at least ``count`` files (stops counting there)."""
+    """Whether ``directory`` holds at least ``count`` files (stops counting there; a missing
+    directory holds none)."""
     found = 0
     for _root, _dirs, files in os.walk(directory):
         found += len(files)

@@ -30,10 +30,17 @@ def test_a_recursive_download_or_a_large_upload_starts_one(prestarted, tmp_path)
     many = make_files(tmp_path / "many", procfiles.FILES_PER_WORKER)
     prestart_workers(parse_args(["mv", "--recursive", many, "cos://bucket/prefix/"]))
     assert len(prestarted) == 1
+    procfiles._end_prestarted()
+    (tmp_path / "empty").mkdir()
+    for target in ("empty", "new"):  # a sync into an empty or new directory transfers everything
+        prestart_workers(parse_args(["sync", "cos://bucket/prefix/", str(tmp_path / target)]))
+        assert len(prestarted) == 1
+        procfiles._end_prestarted()
 
 
 @pytest.mark.parametrize("argv", [
-    ["sync", "cos://bucket/prefix/", "OUT"],  # sync often has nothing to do
+    ["sync", "cos://bucket/prefix/", "FEW"],  # into files already there: often nothing to do
+    ["sync", "MANY", "cos://bucket/prefix/"],  # an upload sync: the destination may have it all
     ["cp", "cos://bucket/key", "OUT"],  # one object
     ["cp", "-r", "--dryrun", "cos://bucket/prefix/", "OUT"],
     ["--processes", "1", "cp", "-r", "cos://bucket/prefix/", "OUT"],
@@ -42,7 +49,9 @@ def test_a_recursive_download_or_a_large_upload_starts_one(prestarted, tmp_path)
 ])
 def test_other_commands_start_none(prestarted, tmp_path, argv):
     few = make_files(tmp_path / "few", 3)
-    argv = [few if arg == "FEW" else str(tmp_path / "out") if arg == "OUT" else arg for arg in argv]
+    many = make_files(tmp_path / "many", procfiles.FILES_PER_WORKER)
+    names = {"FEW": few, "MANY": many, "OUT": str(tmp_path / "out")}
+    argv = [names.get(arg, arg) for arg in argv]
     prestart_workers(parse_args(argv))
     assert prestarted == []
 
