@@ -66,8 +66,8 @@ def _global_options() -> argparse.ArgumentParser:
     group.add_argument("--concurrency", metavar="N", type=int,
                        help="parallel requests (default 10); recursive commands move up to 2×N files at once")
     group.add_argument("--processes", metavar="N", type=int,
-                       help="processes in all for the small files of recursive commands (default for uploads: "
-                            "one more per spare CPU and 400 small files, at most 5; downloads: 1)")
+                       help="processes in all for the small files of recursive commands (default: one more "
+                            "per spare CPU and 400 small files, at most 5; downloads outside Linux: 1)")
     group.add_argument("--part-size", metavar="SIZE",
                        help="multipart part size and threshold, e.g. 8MiB (default), 64MB")
     group.add_argument("--max-bandwidth", metavar="RATE", help="bandwidth ceiling in bytes/s, e.g. 50MB")
