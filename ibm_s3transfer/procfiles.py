@@ -178,14 +178,21 @@ def _log_here(fields: Dict[str, Any]) -> None:
     logging.getLogger(record.name).handle(record)
 
 
+_OWN_SESSION: Dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {}
+
+
 def _spawn() -> Optional["subprocess.Popen[bytes]"]:
     """A new worker process (it imports the SDK, then waits for its setup), or None."""
-    # the parent's import path, as it is (not the current directory that -c would add)
-    code = "import sys; sys.path[:] = %r\nfrom ibm_s3transfer._procworker import main; main()" % (
+    # Ctrl-C at a terminal reaches the parent (which cancels), not the workers: they run in a
+    # session of their own (and ignore SIGINT from their first line); they end when their
+    # input closes. The parent's import path, as it is (not the current directory that -c
+    # would add).
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); sys.path[:] = %r\n"
+            "from ibm_s3transfer._procworker import main; main()") % (
         [os.path.abspath(entry or os.curdir) for entry in sys.path],)
     try:
         return subprocess.Popen([sys.executable, *_interpreter_flags(), "-c", code],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, **_OWN_SESSION)
     except OSError as exc:
         logger.debug("A worker process did not start (%s); the files stay in this process", exc)
         return None

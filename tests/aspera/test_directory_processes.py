@@ -272,3 +272,19 @@ def test_a_workers_log_records_reach_this_process_handlers(client, bucket, emu, 
     assert theirs, "no record came back from the worker"
     assert {r.name.split(".")[0] for r in theirs} == {"ibm_botocore"}  # at the levels of this process
     assert all(isinstance(r.getMessage(), str) and r.args is None for r in theirs)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sessions and SIGINT")
+def test_ctrl_c_at_a_terminal_does_not_reach_the_workers(tmp_path):
+    # a terminal sends SIGINT to its foreground process group: the workers are not in it
+    assert procfiles.prestart(1) == 1
+    proc = procfiles._prestarted[0]
+    try:
+        assert os.getsid(proc.pid) == proc.pid != os.getsid(0)
+        assert os.getpgid(proc.pid) != os.getpgid(0)
+        time.sleep(0.5)
+        os.kill(proc.pid, signal.SIGINT)  # sent to it directly: ignored all the same
+        time.sleep(0.3)
+        assert proc.poll() is None
+    finally:
+        procfiles._end_prestarted()
