@@ -6,7 +6,6 @@ import logging
 import os
 import pickle
 import queue
-import signal
 import sys
 import threading
 from typing import Any, Dict, Optional, Tuple
@@ -64,7 +63,7 @@ def _warm() -> None:
 
 def main() -> None:
     """Run by a worker process: files in from stdin, results out on stdout."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which cancels
+    # (SIGINT is ignored from the worker's first line: see procfiles._spawn)
     inbox = sys.stdin.buffer
     outbox = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to stderr, not into the messages

@@ -74,8 +74,8 @@ behind the ``cos`` command line's ``cp --recursive`` and ``sync``. Two steps:
      least 4), so small files keep every connection busy.
    * ``processes``: with many small files and more than one CPU, worker processes take a
      share of them (one Python process is limited to about 2,000 small files a second by
-     the interpreter). ``None`` (default): ``IBM_COS_TRANSFER_PROCESSES``, else (uploads
-     only) one per spare CPU (at most 4) and per 400 small files; ``1``: this process
+     the interpreter). ``None`` (default): ``IBM_COS_TRANSFER_PROCESSES``, else (uploads,
+     and downloads on Linux) one per spare CPU (at most 4) and per 400 small files; ``1``: this process
      only; ``n``: up to ``n`` processes in all. Only for clients that can be built again
      (HMAC keys or an IAM API key, no event handlers of yours on their requests) and
      with no ``max_bandwidth``; see :mod:`ibm_s3transfer.procfiles`.

@@ -172,13 +172,23 @@ def _send(stream: Any, lock: threading.Lock, message: Any) -> bool:
         return _write(stream, message)
 
 
-def _log_here(fields: Dict[str, Any]) -> None:
-    """A worker's log record, handled by this process's loggers and handlers."""
-    record = logging.makeLogRecord(fields)
-    logging.getLogger(record.name).handle(record)
+def _receive(stdout: Any) -> Any:
+    """A worker's next message; its log records on the way are handled by this process's
+    loggers and handlers."""
+    while True:
+        message = pickle.load(stdout)
+        if message[0] != "log":
+            return message
+        record = logging.makeLogRecord(message[1])
+        logging.getLogger(record.name).handle(record)
 
 
 _OWN_SESSION: Dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {}
+
+
+def _can_spawn() -> bool:
+    """A fresh interpreter can be started (not in a frozen program, or without one)."""
+    return bool(sys.executable) and not getattr(sys, "frozen", False)
 
 
 def _spawn() -> Optional["subprocess.Popen[bytes]"]:
@@ -212,7 +222,7 @@ def prestart(count: Optional[int] = None) -> int:
     a frozen program)."""
     if count is None:
         count = min(1, workers_for(None, sys.maxsize))  # (IBM_COS_TRANSFER_PROCESSES=1: none)
-    if count <= 0 or not sys.executable or getattr(sys, "frozen", False):
+    if count <= 0 or not _can_spawn():
         return 0
     started = 0
     for _ in range(count):
@@ -220,8 +230,6 @@ def prestart(count: Optional[int] = None) -> int:
         if proc is None:
             break
         with _prestarted_lock:
-            if not _prestarted:
-                atexit.register(_end_prestarted)
             _prestarted.append(proc)
         started += 1
     return started
@@ -247,12 +255,19 @@ def _end_prestarted() -> None:
             proc.kill()
         except OSError:
             pass
-        for stream in (proc.stdin, proc.stdout):
-            try:
-                stream.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
+        _close_pipes(proc)
         proc.wait()
+
+
+atexit.register(_end_prestarted)
+
+
+def _close_pipes(proc: "subprocess.Popen[bytes]") -> None:
+    for stream in (proc.stdin, proc.stdout):
+        try:
+            stream.close()  # type: ignore[union-attr]
+        except OSError:
+            pass
 
 
 class _Worker:
@@ -321,11 +336,7 @@ class _Worker:
             if not self._start():
                 return
             stdout: Any = self.proc.stdout  # type: ignore[union-attr]
-            message = pickle.load(stdout)
-            while message[0] == "log":  # (building its client)
-                _log_here(message[1])
-                message = pickle.load(stdout)
-            if message != ("ready",):
+            if _receive(stdout) != ("ready",):
                 return
             self.started = True
             with owner._lock:
@@ -336,12 +347,10 @@ class _Worker:
             if not feeding:
                 self.send(("end",))
             while True:
-                message = pickle.load(stdout)
+                message = _receive(stdout)
                 if message[0] == "finished":
                     break
-                if message[0] == "log":
-                    _log_here(message[1])
-                elif message[0] == "halt":  # an error outside any one file (an unsafe path)
+                if message[0] == "halt":  # an error outside any one file (an unsafe path)
                     owner._halt(message[1])
                 elif message[0] == "done":
                     _, key, error, total = message
@@ -373,11 +382,7 @@ class _Worker:
         self.held.clear()
         proc = self.proc
         if proc is not None:
-            for stream in (proc.stdin, proc.stdout):
-                try:
-                    stream.close()  # type: ignore[union-attr]
-                except OSError:
-                    pass
+            _close_pipes(proc)
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
@@ -406,7 +411,7 @@ class ProcessFiles:
         from ibm_s3transfer.download import UNNAMED_FILES
 
         workers = workers_for(processes, small_files, automatic=plan.direction == "upload" or UNNAMED_FILES)
-        if not workers or owner._config.max_bandwidth or not sys.executable or getattr(sys, "frozen", False):
+        if not workers or owner._config.max_bandwidth or not _can_spawn():
             return None
         try:
             recipe = client_recipe(owner._client)

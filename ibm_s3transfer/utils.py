@@ -126,11 +126,11 @@ def pread_into(fd: int, view: memoryview, offset: int) -> int:
 # Slices for pwrite. Large writes let the kernel back the page cache with large folios,
 # whose allocation is erratic where memory is fragmented or was handed back to a VM's
 # host; then small writes cost far less. Where memory is not, large writes cost less (fewer
-# calls). Measured on a 2-core VM (Linux 6.18, ext4), 4 x 256 MiB directory downloads: one
-# day 1 MiB writes ran at 480-614 MB/s and 2.0-2.6 CPU-s/GiB, 32 KiB writes (s5cmd's size)
-# at 1304-1716 MB/s and 0.76-0.99; another day 1 MiB writes at 2159-2297 MB/s and
-# 0.57-0.63, 32 KiB at 1733-1848 and 0.71-0.74. So the process measures both and uses the
-# one that costs less per byte (see _SliceChooser).
+# calls). Measured on a 2-core VM (Linux 6.18, ext4): one day, 4 x 256 MiB directory
+# downloads, 1 MiB writes ran at 480-614 MB/s and 2.0-2.6 CPU-s/GiB, 32 KiB writes (s5cmd's
+# size) at 1304-1716 MB/s and 0.76-0.99; another day, 2 x 256 MiB in one process, 1 MiB
+# writes at 2095-2297 MB/s and 0.57-0.63, 32 KiB at 1673-1848 and 0.71-0.77. So the process
+# measures both and uses the one that costs less per byte (see _SliceChooser).
 PWRITE_SLICE = 32 * 1024  # the small slice
 PWRITE_LARGE = 1024 * 1024  # the large one
 
@@ -162,7 +162,8 @@ class _SliceChooser:
         return best
 
     def record(self, size: int, written: int, seconds: float) -> None:
-        if written < PWRITE_SLICE:  # a short tail says more about the call than the bytes
+        """``written`` bytes went in slices of ``size`` in ``seconds`` of thread CPU time."""
+        if written < PWRITE_SLICE:  # a short write says more about the call than the bytes
             return
         self.since_probe += written
         per_byte = seconds / written
@@ -183,14 +184,14 @@ def pwrite_all(fd: int, view: Any, offset: int) -> None:
     view = memoryview(view)
     if view.ndim != 1 or view.itemsize != 1:
         view = view.cast("B")
-    clock, chooser = time.thread_time, _slices
+    total = len(view)
+    size = _slices.choose()  # one size and one measurement per call (a range chunk, ~1 MiB)
+    started = time.thread_time()
     while len(view):
-        size = chooser.choose()
-        started = clock()
         written = os.pwrite(fd, view[:size], offset)
-        chooser.record(size, written, clock() - started)
         view = view[written:]
         offset += written
+    _slices.record(size, total, time.thread_time() - started)
 
 
 # -- callbacks ---------------------------------------------------------------------------------
